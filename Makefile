@@ -1,0 +1,25 @@
+# The two commands: `make book` builds the HTML book into _build/html, `make test` runs every test.
+# Both create the virtual environment .venv first when it is missing or pyproject.toml changed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: book test bench clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+book: $(VENV)/.installed
+	$(BIN)/jupyter-book build -W -n --keep-going .
+
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.installed
+	$(BIN)/python benchmarks/loader.py
+
+clean:
+	rm -rf _build .cache

@@ -1,0 +1,179 @@
+"""Loading MNIST: the torchvision datasets, the seed's DataLoaders, and a fast in-memory loader."""
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+from pathlib import Path
+
+import torch
+from torch.utils.data import DataLoader
+from torchvision import datasets
+from torchvision.transforms import ToTensor
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+DATASETS = {"mnist": datasets.MNIST, "fashion-mnist": datasets.FashionMNIST}
+
+# MD5 sums of the uncompressed IDX files, as published with each data set.
+RAW_MD5 = {
+    "mnist": {
+        "train-images-idx3-ubyte": "6bbc9ace898e44ae57da46a324031adb",
+        "train-labels-idx1-ubyte": "a25bea736e30d166cdddb491f175f624",
+        "t10k-images-idx3-ubyte": "2646ac647ad5339dbf082846283269ea",
+        "t10k-labels-idx1-ubyte": "27ae3e4e09519cfbb04c329615203637",
+    },
+}
+
+RAW_FILES = tuple(RAW_MD5["mnist"])
+
+_verified: set[Path] = set()
+
+
+class DataError(RuntimeError):
+    """The data set is missing, truncated or corrupt; the message says how to fix it."""
+
+
+def data_dir() -> Path:
+    """The data folder: ``$AE_DATA_DIR`` if set, else ``data/`` in the repository."""
+    return Path(os.environ.get("AE_DATA_DIR") or REPO_ROOT / "data").expanduser().resolve()
+
+
+def _check_dataset(dataset: str) -> None:
+    if dataset not in DATASETS:
+        raise ValueError(f"unknown dataset {dataset!r}: choose one of {', '.join(DATASETS)}")
+
+
+def _raw_folder(root: Path, dataset: str) -> Path:
+    return root / DATASETS[dataset].__name__ / "raw"
+
+
+def _md5(path: Path) -> str:
+    digest = hashlib.md5()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _idx_size(path: Path) -> int | None:
+    """The size an IDX file must have, read from its header; None when the header is not IDX."""
+    with open(path, "rb") as f:
+        header = f.read(4)
+        if len(header) < 4 or header[:3] != b"\x00\x00\x08":
+            return None
+        dims = f.read(4 * header[3])
+    if len(dims) < 4 * header[3]:
+        return None
+    size = 4 + len(dims)
+    items = 1
+    for i in range(header[3]):
+        items *= int.from_bytes(dims[4 * i : 4 * i + 4], "big")
+    return size + items
+
+
+def _verify(raw: Path, dataset: str) -> None:
+    """Raise DataError unless every raw file is there, whole, and (where known) with its published MD5."""
+    for name in RAW_FILES:
+        path = raw / name
+        if path in _verified:
+            continue
+        if not path.is_file():
+            raise DataError(
+                f"{dataset}: {path} is missing. Set AE_DATA_DIR to a folder holding "
+                f"{DATASETS[dataset].__name__}/raw/ (on the course machines: AE_DATA_DIR=../shared/data), "
+                "or connect to the internet to download it."
+            )
+        size, expected = path.stat().st_size, _idx_size(path)
+        md5 = RAW_MD5.get(dataset, {}).get(name)
+        if expected != size or (md5 is not None and _md5(path) != md5):
+            raise DataError(
+                f"{dataset}: {path} is truncated or corrupt ({size} bytes"
+                + (f", expected {expected}" if expected not in (None, size) else ", contents do not match")
+                + "). Delete it and run again to download a fresh copy, "
+                "or set AE_DATA_DIR to a folder with a good copy."
+            )
+        _verified.add(path)
+
+
+def load_mnist(train: bool = True, root: str | Path | None = None, dataset: str = "mnist") -> datasets.MNIST:
+    """One split of MNIST (or Fashion-MNIST) as a torchvision dataset with pixels in [0, 1].
+
+    The files are read from ``root`` (default :func:`data_dir`) and downloaded there when
+    missing and the network allows. Any problem raises :class:`DataError` with one clear message.
+    """
+    _check_dataset(dataset)
+    root = Path(root).expanduser().resolve() if root is not None else data_dir()
+    raw = _raw_folder(root, dataset)
+    if not all((raw / name).is_file() for name in RAW_FILES):
+        _download(root, dataset)
+    _verify(raw, dataset)
+    return DATASETS[dataset](root, train=train, transform=ToTensor(), download=False)
+
+
+def _download(root: Path, dataset: str) -> None:
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(30)
+    try:
+        DATASETS[dataset](root, train=True, download=True)
+    except Exception as error:  # noqa: BLE001 - any failure becomes one message
+        reason = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
+        raise DataError(
+            f"{dataset} is not in {_raw_folder(root, dataset)} and could not be downloaded ({reason}). "
+            "Set AE_DATA_DIR to a folder that holds it (on the course machines: AE_DATA_DIR=../shared/data), "
+            "or connect to the internet and run again."
+        ) from None
+    finally:
+        socket.setdefaulttimeout(previous)
+
+
+def get_datasets(root: str | Path | None = None, dataset: str = "mnist"):
+    """The training and test splits, as the seed notebook loads them."""
+    return load_mnist(True, root, dataset), load_mnist(False, root, dataset)
+
+
+def get_dataloaders(batch_size: int = 128, root: str | Path | None = None, seed: int = 0, dataset: str = "mnist"):
+    """The seed's pipeline: a shuffled training ``DataLoader`` and an ordered test ``DataLoader``."""
+    train_set, test_set = get_datasets(root, dataset)
+    generator = torch.Generator().manual_seed(seed)
+    return (
+        DataLoader(train_set, batch_size=batch_size, shuffle=True, generator=generator),
+        DataLoader(test_set, batch_size=batch_size, shuffle=False),
+    )
+
+
+class TensorLoader:
+    """Mini-batches of a whole split held in memory as one tensor.
+
+    Yields ``(images, labels)`` like a ``DataLoader`` over the torchvision dataset (images of shape
+    ``(B, 1, 28, 28)`` with the same values as ``ToTensor()``), without converting each image to PIL.
+    """
+
+    def __init__(self, dataset, batch_size: int = 128, shuffle: bool = True, seed: int = 0, device="cpu"):
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
+        self.images = dataset.data.unsqueeze(1).to(device=device, dtype=torch.float32).div(255)
+        self.labels = dataset.targets.to(device)
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def __len__(self) -> int:
+        return -(-len(self.images) // self.batch_size)
+
+    def __iter__(self):
+        n = len(self.images)
+        order = torch.randperm(n, generator=self.generator) if self.shuffle else torch.arange(n)
+        order = order.to(self.images.device)
+        for start in range(0, n, self.batch_size):
+            index = order[start : start + self.batch_size]
+            yield self.images[index], self.labels[index]
+
+
+def get_fast_loaders(batch_size: int = 128, root=None, seed: int = 0, dataset: str = "mnist", device="cpu"):
+    """Training and test :class:`TensorLoader` s: the same data as :func:`get_dataloaders`, faster."""
+    train_set, test_set = get_datasets(root, dataset)
+    return (
+        TensorLoader(train_set, batch_size, shuffle=True, seed=seed, device=device),
+        TensorLoader(test_set, 1000, shuffle=False, device=device),
+    )

@@ -1,0 +1,70 @@
+"""The autoencoder ``Net``: a fully connected encoder and a symmetric decoder."""
+from __future__ import annotations
+
+from torch import nn
+
+IMAGE_SIZE = 28 * 28
+
+ACTIVATIONS = {
+    "relu": nn.ReLU,
+    "leaky_relu": nn.LeakyReLU,
+    "tanh": nn.Tanh,
+    "sigmoid": nn.Sigmoid,
+    "gelu": nn.GELU,
+    "elu": nn.ELU,
+}
+
+
+def get_activation(name: str) -> nn.Module:
+    """A new activation module from its name, one of :data:`ACTIVATIONS`."""
+    if name not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}: choose one of {', '.join(ACTIVATIONS)}")
+    return ACTIVATIONS[name]()
+
+
+def check_sizes(latent_size, hidden) -> None:
+    """Raise ValueError unless the latent size and every hidden width are positive integers."""
+    for what, value in [("latent_size", latent_size)] + [("hidden width", h) for h in hidden]:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{what} must be a positive integer, got {value!r}")
+
+
+def mlp(sizes, activation: str, last: nn.Module | None = None) -> nn.Sequential:
+    """Linear layers through ``sizes`` with ``activation`` between them and ``last`` after the final one."""
+    layers = []
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn.Linear(n_in, n_out))
+        if i < len(sizes) - 2:
+            layers.append(get_activation(activation))
+    if last is not None:
+        layers.append(last)
+    return nn.Sequential(*layers)
+
+
+class Net(nn.Module):
+    """A deep autoencoder: 784 → hidden widths → latent code, and back through the same widths to 784.
+
+    The code is linear (no activation on the bottleneck); the output goes through a sigmoid so that
+    reconstructions are pixels in [0, 1]. ``forward`` returns a tensor of the input's shape.
+    """
+
+    def __init__(self, latent_size: int = 64, hidden=(256,), activation: str = "relu"):
+        super().__init__()
+        hidden = tuple(hidden)
+        check_sizes(latent_size, hidden)
+        get_activation(activation)
+        self.latent_size, self.hidden, self.activation = latent_size, hidden, activation
+        widths = (IMAGE_SIZE, *hidden, latent_size)
+        self.encoder = mlp(widths, activation)
+        self.decoder = mlp(widths[::-1], activation, last=nn.Sigmoid())
+
+    def encode(self, x):
+        """The latent codes ``(B, latent_size)`` of a batch of images (any shape ending in 28×28 or 784)."""
+        return self.encoder(x.reshape(-1, IMAGE_SIZE))
+
+    def decode(self, z):
+        """Images ``(B, 784)`` with pixels in [0, 1] from latent codes ``(B, latent_size)``."""
+        return self.decoder(z)
+
+    def forward(self, x):
+        return self.decode(self.encode(x)).view_as(x)
