@@ -40,26 +40,29 @@ def cache_dir() -> Path:
     return Path(os.environ.get("AE_CACHE_DIR") or REPO_ROOT / ".cache").expanduser().resolve()
 
 
-def cache_key(hp: HParams, device) -> str:
-    """A digest of the hyperparameters, the device type and the training code."""
-    digest = hashlib.sha256(json.dumps(hp.asdict(), sort_keys=True).encode())
+def cache_key(hp: HParams, device, eval_every: int | None = None) -> str:
+    """A digest of the hyperparameters, the evaluation interval, the device type and the training code."""
+    digest = hashlib.sha256(json.dumps([hp.asdict(), eval_every], sort_keys=True).encode())
     digest.update(get_device(device).type.encode())
     for name in _CODE:
         digest.update((Path(__file__).parent / name).read_bytes())
     return digest.hexdigest()[:16]
 
 
-def trained(hp: HParams | None = None, device=None, progress: bool = True, log=None):
-    """The model trained with ``hp`` and its logs: loaded from the cache, or trained once and stored there."""
+def trained(hp: HParams | None = None, device=None, eval_every: int | None = None, progress: bool = True, log=None):
+    """The model trained with ``hp`` and its logs: loaded from the cache, or trained once and stored there.
+
+    ``eval_every`` is passed to :func:`~ae.train.train` (test evaluations every so many steps).
+    """
     hp = hp or HParams()
     device = get_device(device)
     folder = cache_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{cache_key(hp, device)}.pt"
+    path = folder / f"{cache_key(hp, device, eval_every)}.pt"
     with open(folder / f"{path.stem}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one process trains, the others wait for its result
         if not path.exists():
-            model, logs = fit(hp, device, progress=progress, log=log)
+            model, logs = fit(hp, device, eval_every, progress, log)
             save_checkpoint(path, model, hp, logs)
     model, _, logs = load_checkpoint(path, device)
     return model, logs
