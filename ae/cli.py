@@ -24,16 +24,17 @@ def train_command(args) -> None:
     from .cache import save_checkpoint
     from .data import TensorLoader, load_mnist
     from .plots import plot_losses, show_reconstructions
-    from .train import evaluate, fit
+    from .train import evaluate, fit, get_device
 
     hp = HParams(latent_size=args.latent_size, hidden=args.hidden, activation=args.activation, lr=args.lr,
                  optimizer=args.optimizer, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
                  dataset=args.dataset)
+    device = get_device(args.device)
+    test_set = load_mnist(False, dataset=hp.dataset)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    model, logs = fit(hp, args.device, progress=not args.no_progress)
-    test_set = load_mnist(False, dataset=hp.dataset)
-    test_mse, accuracy = evaluate(model, TensorLoader(test_set, 1000, shuffle=False, device=args.device or "cpu"))
+    model, logs = fit(hp, device, progress=not args.no_progress)
+    test_mse, accuracy = evaluate(model, TensorLoader(test_set, 1000, shuffle=False, device=device))
     save_checkpoint(out / "model.pt", model, hp, logs)
     plot_losses(logs).savefig(out / "losses.png", dpi=100)
     show_reconstructions(model, test_set.data[:8].float().div(255)).savefig(out / "reconstructions.png", dpi=100)

@@ -1,0 +1,107 @@
+import shutil
+
+import pytest
+import torch
+from torchvision import datasets
+
+import ae
+from ae.data import RAW_FILES, TensorLoader
+
+RAW = ae.data_dir() / "MNIST" / "raw"
+
+
+def test_splits_have_the_standard_sizes_and_pixels_in_0_1(mnist):
+    train_set, test_set = mnist
+    assert (len(train_set), len(test_set)) == (60000, 10000)
+    image, label = test_set[0]
+    assert image.shape == (1, 28, 28) and image.dtype == torch.float32
+    assert 0 <= image.min() and image.max() <= 1 and isinstance(label, int)
+
+
+def test_seed_dataloaders_give_batches_of_images_and_labels():
+    train_loader, test_loader = ae.get_dataloaders(batch_size=32)
+    images, labels = next(iter(test_loader))
+    assert images.shape == (32, 1, 28, 28) and labels.shape == (32,)
+    assert len(train_loader) == 60000 // 32
+
+
+def test_tensor_loader_matches_to_tensor_exactly(mnist):
+    _, test_set = mnist
+    loader = TensorLoader(test_set, batch_size=100, shuffle=False)
+    images, labels = next(iter(loader))
+    expected = torch.stack([test_set[i][0] for i in range(100)])
+    assert torch.equal(images, expected)
+    assert labels.tolist() == [test_set[i][1] for i in range(100)]
+
+
+def test_tensor_loader_visits_every_image_once_per_epoch_in_a_seeded_order(small):
+    train_set, _ = small
+    loader = TensorLoader(train_set, batch_size=300, seed=1)
+    assert len(loader) == 7
+    first = torch.cat([labels for _, labels in loader])
+    second = torch.cat([labels for _, labels in loader])
+    assert sorted(first.tolist()) == sorted(train_set.targets.tolist())
+    assert not torch.equal(first, second)
+    again = torch.cat([labels for _, labels in TensorLoader(train_set, batch_size=300, seed=1)])
+    assert torch.equal(first, again)
+
+
+def test_tensor_loader_rejects_a_bad_batch_size(small):
+    with pytest.raises(ValueError, match="batch_size must be a positive integer, got 0"):
+        TensorLoader(small[0], batch_size=0)
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Downloads go to a closed local port, so they fail at once whatever the machine's network."""
+    monkeypatch.setattr(datasets.MNIST, "mirrors", ["http://127.0.0.1:9/"])
+
+
+def copy_raw(tmp_path):
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for name in RAW_FILES:
+        shutil.copy(RAW / name, raw / name)
+    return raw
+
+
+def test_missing_data_that_cannot_be_downloaded_says_what_to_do(tmp_path, monkeypatch, no_network):
+    monkeypatch.setenv("AE_DATA_DIR", str(tmp_path))
+    with pytest.raises(ae.DataError) as error:
+        ae.load_mnist()
+    message = str(error.value)
+    assert "could not be downloaded" in message and "AE_DATA_DIR" in message
+    assert "\n" not in message
+
+
+def test_truncated_file_is_reported_with_the_fix(tmp_path, monkeypatch):
+    raw = copy_raw(tmp_path)
+    path = raw / "t10k-images-idx3-ubyte"
+    path.write_bytes(path.read_bytes()[:100000])
+    monkeypatch.setenv("AE_DATA_DIR", str(tmp_path))
+    with pytest.raises(ae.DataError, match=r"t10k-images-idx3-ubyte is truncated or corrupt \(100000 bytes, "
+                                           r"expected 7840016\)\. Delete it"):
+        ae.load_mnist(train=False)
+
+
+def test_corrupt_file_of_the_right_size_is_reported(tmp_path, monkeypatch):
+    raw = copy_raw(tmp_path)
+    path = raw / "train-labels-idx1-ubyte"
+    content = bytearray(path.read_bytes())
+    content[5000:5010] = bytes(10)
+    path.write_bytes(bytes(content))
+    monkeypatch.setenv("AE_DATA_DIR", str(tmp_path))
+    with pytest.raises(ae.DataError, match="train-labels-idx1-ubyte is truncated or corrupt .*contents do not match"):
+        ae.load_mnist(train=True)
+
+
+def test_data_dir_follows_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("AE_DATA_DIR", str(tmp_path))
+    assert ae.data_dir() == tmp_path.resolve()
+    monkeypatch.delenv("AE_DATA_DIR")
+    assert ae.data_dir() == ae.data.REPO_ROOT / "data"
+
+
+def test_unknown_dataset_is_a_value_error():
+    with pytest.raises(ValueError, match="unknown dataset 'emnist': choose one of mnist"):
+        ae.load_mnist(dataset="emnist")

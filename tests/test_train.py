@@ -1,0 +1,87 @@
+import pytest
+import torch
+
+import ae
+from ae import HParams, TensorLoader
+
+
+def test_pixel_accuracy_counts_pixels_on_the_same_side_of_one_half():
+    target = torch.tensor([[0.0, 0.2, 0.9, 1.0]])
+    output = torch.tensor([[0.1, 0.7, 0.6, 0.4]])
+    assert ae.pixel_accuracy(output, target).item() == pytest.approx(0.5)
+
+
+def test_reset_builds_a_fresh_seeded_model():
+    hp = HParams(latent_size=8, hidden=(32,), lr=0.01, optimizer="sgd")
+    model, criterion, optimizer = ae.reset(hp)
+    again, _, _ = ae.reset(hp)
+    assert model.latent_size == 8 and isinstance(criterion, torch.nn.MSELoss)
+    assert isinstance(optimizer, torch.optim.SGD) and optimizer.param_groups[0]["lr"] == 0.01
+    assert all(torch.equal(a, b) for a, b in zip(model.parameters(), again.parameters()))
+    other, _, _ = ae.reset(hp, seed=1)
+    assert not torch.equal(next(model.parameters()), next(other.parameters()))
+
+
+def test_evaluate_returns_mse_and_accuracy(small):
+    model, _, _ = ae.reset(HParams(latent_size=8, hidden=(32,)))
+    loader = TensorLoader(small[1], batch_size=128, shuffle=False)
+    mse, accuracy = ae.evaluate(model, loader)
+    images = loader.images
+    with torch.no_grad():
+        output = model(images)
+    assert mse == pytest.approx(torch.mean((output - images) ** 2).item(), rel=1e-5)
+    assert accuracy == pytest.approx(ae.pixel_accuracy(output, images).item(), rel=1e-5)
+
+
+def run(small, seed=0, epochs=2, eval_every=None):
+    hp = HParams(latent_size=8, hidden=(64,), seed=seed, batch_size=100)
+    model, criterion, optimizer = ae.reset(hp)
+    train_loader = TensorLoader(small[0], batch_size=100, seed=seed)
+    test_loader = TensorLoader(small[1], batch_size=250, shuffle=False)
+    return ae.train(model, criterion, optimizer, train_loader, test_loader, epochs, eval_every,
+                    progress=False, log=None)
+
+
+def test_train_logs_every_evaluation_and_learns(small):
+    logs = run(small, epochs=3, eval_every=15)
+    assert list(logs) == ["steps", "train_loss", "test_loss", "accuracy"]
+    assert logs["steps"] == [15, 30, 45, 60]
+    assert all(len(values) == 4 for values in logs.values())
+    assert logs["test_loss"][-1] < 0.75 * logs["test_loss"][0]
+    assert 0.5 < logs["accuracy"][-1] <= 1
+
+
+def test_same_seed_same_numbers_other_seed_other_numbers(small):
+    assert run(small, seed=3) == run(small, seed=3)
+    assert run(small, seed=3)["test_loss"] != run(small, seed=4)["test_loss"]
+
+
+def test_train_prints_one_line_per_epoch(small, capsys):
+    model, criterion, optimizer = ae.reset(HParams(latent_size=8, hidden=(32,)))
+    ae.train(model, criterion, optimizer, TensorLoader(small[0], 500), TensorLoader(small[1], 500, shuffle=False),
+             epochs=2, progress=False, log=print)
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["epoch 1/2", "epoch 2/2"]
+    assert all("test_loss=" in line and "accuracy=" in line for line in lines)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"epochs": 0}, "epochs must be a positive integer, got 0"),
+    ({"eval_every": -5}, "eval_every must be a positive integer or None, got -5"),
+])
+def test_train_rejects_bad_arguments(small, kwargs, message):
+    model, criterion, optimizer = ae.reset(HParams(latent_size=8, hidden=(32,)))
+    loader = TensorLoader(small[1], 500)
+    with pytest.raises(ValueError, match=message):
+        ae.train(model, criterion, optimizer, loader, loader, **{"epochs": 1, **kwargs})
+
+
+def test_device_can_be_forced(monkeypatch):
+    assert ae.get_device("cpu") == torch.device("cpu")
+    monkeypatch.setenv("AE_DEVICE", "cpu")
+    assert ae.get_device() == torch.device("cpu")
+    with pytest.raises(ValueError, match="unknown device 'gpu0'"):
+        ae.get_device("gpu0")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="CUDA is not available here"):
+            ae.get_device("cuda")
