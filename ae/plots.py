@@ -10,7 +10,7 @@ def show_grid(dataset, rows: int = 5, cols: int = 5):
     fig, axes = plt.subplots(rows, cols, figsize=(1.6 * cols, 1.8 * rows))
     for i, ax in enumerate(axes.flat):
         image, label = dataset[i]
-        ax.imshow(image.squeeze(), cmap="gray")
+        ax.imshow(image.squeeze().numpy(), cmap="gray")
         ax.set_title(str(label))
         ax.axis("off")
     fig.tight_layout()
@@ -37,7 +37,7 @@ def show_images(rows: dict):
 
     A single image per row is drawn side by side instead, one column per title.
     """
-    titles, batches = list(rows), [batch.detach().cpu().reshape(-1, 28, 28) for batch in rows.values()]
+    titles, batches = list(rows), [batch.detach().cpu().reshape(-1, 28, 28).numpy() for batch in rows.values()]
     n = len(batches[0])
     side_by_side = n == 1
     shape = (1, len(titles)) if side_by_side else (len(titles), n)
