@@ -23,3 +23,8 @@ bench: $(VENV)/.installed
 
 clean:
 	rm -rf _build .cache
+
+# The students' copy of the course, without the solutions and the checks that need them: release/.
+.PHONY: release
+release:
+	$(PYTHON) tools/release.py

@@ -1,4 +1,5 @@
-"""The command line: ``python -m ae train`` trains a model outside the book."""
+"""The command line: ``python -m ae train`` trains a model outside the book, ``python -m ae sweep`` trains one
+per latent size and activation, ``python -m ae reproduce hinton2006`` reproduces a paper's table."""
 from __future__ import annotations
 
 import argparse
@@ -8,8 +9,11 @@ from pathlib import Path
 import matplotlib
 
 from .data import DATASETS, DataError
+from .experiments import LATENT_SIZES, SWEEP_ACTIVATIONS, sweep
 from .hparams import OPTIMIZERS, HParams
 from .model import ACTIVATIONS
+from .reproduce import HINTON2006, PAPERS, format_table
+from .results import write_result
 
 
 class Parser(argparse.ArgumentParser):
@@ -41,6 +45,31 @@ def train_command(args) -> None:
     print(f"done: test_mse={test_mse:.5f} accuracy={accuracy:.4f} (files in {out})")
 
 
+def sweep_command(args) -> None:
+    command = (f"python -m ae sweep --latent-sizes {' '.join(map(str, args.latent_sizes))} "
+               f"--activations {' '.join(args.activations)} --epochs {args.epochs} --dataset {args.dataset}")
+    if args.out is not None:
+        command += f" --out {args.out}"
+    base = HParams(epochs=args.epochs, dataset=args.dataset)
+    result = sweep(args.latent_sizes, args.activations, base, args.device, command)
+    for pca in result["pca"]:
+        print(f"{'PCA':>8} latent {pca['latent_size']:>3}: test MSE {pca['test_mse']:.5f}")
+    if args.out is not None:
+        print(f"written to {write_result(args.out, result)}")
+
+
+def reproduce_command(args) -> None:
+    command = f"python -m ae reproduce {args.paper} --epochs {args.epochs}"
+    if args.train_size is not None:
+        command += f" --train-size {args.train_size}"
+    if args.out is not None:
+        command += f" --out {args.out}"
+    result = PAPERS[args.paper](args.epochs, args.train_size, args.device, command)
+    print(format_table(result))
+    if args.out is not None:
+        print(f"written to {write_result(args.out, result)}")
+
+
 def build_parser() -> Parser:
     parser = Parser(prog="python -m ae", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
@@ -60,6 +89,26 @@ def build_parser() -> Parser:
     p.add_argument("--out", default="runs/latest", help="folder for model.pt and the figures (default %(default)s)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.set_defaults(run=train_command)
+
+    p = commands.add_parser("reproduce", help="train a paper's model and print its table beside the paper's numbers")
+    p.add_argument("paper", choices=list(PAPERS), help="the paper: %(choices)s")
+    p.add_argument("--epochs", type=int, default=HINTON2006.epochs, help="passes over the training set (default %(default)s)")
+    p.add_argument("--train-size", type=int, default=None,
+                   help="train on the first N training images only, for a short version (default: all)")
+    p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
+    p.add_argument("--out", default=None, help="also write the result with its provenance to this JSON file")
+    p.set_defaults(run=reproduce_command)
+
+    p = commands.add_parser("sweep", help="train one model per latent size and activation, with PCA beside them")
+    p.add_argument("--latent-sizes", type=int, nargs="+", default=list(LATENT_SIZES),
+                   help="latent sizes to try (default %(default)s)")
+    p.add_argument("--activations", nargs="+", default=list(SWEEP_ACTIVATIONS),
+                   help=f"activations to try, among {', '.join(ACTIVATIONS)} (default %(default)s)")
+    p.add_argument("--epochs", type=int, default=d.epochs, help="passes over the training set per run (default %(default)s)")
+    p.add_argument("--dataset", default=d.dataset, help=f"one of {', '.join(DATASETS)} (default %(default)s)")
+    p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
+    p.add_argument("--out", default=None, help="also write the result with its provenance to this JSON file")
+    p.set_defaults(run=sweep_command)
     return parser
 
 

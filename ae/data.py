@@ -1,9 +1,12 @@
 """Loading MNIST: the torchvision datasets, the seed's DataLoaders, and a fast in-memory loader."""
 from __future__ import annotations
 
+import gzip
 import hashlib
 import os
+import shutil
 import socket
+import tempfile
 from pathlib import Path
 
 import torch
@@ -23,6 +26,22 @@ RAW_MD5 = {
         "t10k-images-idx3-ubyte": "2646ac647ad5339dbf082846283269ea",
         "t10k-labels-idx1-ubyte": "27ae3e4e09519cfbb04c329615203637",
     },
+    "fashion-mnist": {
+        "train-images-idx3-ubyte": "f4a8712d7a061bf5bd6d2ca38dc4d50a",
+        "train-labels-idx1-ubyte": "9018921c3c673c538a1fc5bad174d6f9",
+        "t10k-images-idx3-ubyte": "8181f5470baa50b63fa0f6fddb340f0a",
+        "t10k-labels-idx1-ubyte": "15d484375f8d13e6eb1aabb0c3f46965",
+    },
+}
+
+#: Folders where an operating-system package installs the gzipped IDX files (Debian: dataset-fashion-mnist).
+SYSTEM_COPIES = {"fashion-mnist": Path("/usr/share/datasets/fashion-mnist")}
+
+#: How to get each data set without the internet.
+OFFLINE_HINTS = {
+    "mnist": "Set AE_DATA_DIR to a folder holding MNIST/raw/ (on the course machines: AE_DATA_DIR=../shared/data)",
+    "fashion-mnist": "Install Debian's package (apt-get install dataset-fashion-mnist) or set AE_DATA_DIR to a "
+                     "folder that holds FashionMNIST/raw/",
 }
 
 RAW_FILES = tuple(RAW_MD5["mnist"])
@@ -80,9 +99,7 @@ def _verify(raw: Path, dataset: str) -> None:
             continue
         if not path.is_file():
             raise DataError(
-                f"{dataset}: {path} is missing. Set AE_DATA_DIR to a folder holding "
-                f"{DATASETS[dataset].__name__}/raw/ (on the course machines: AE_DATA_DIR=../shared/data), "
-                "or connect to the internet to download it."
+                f"{dataset}: {path} is missing. {OFFLINE_HINTS[dataset]}, or connect to the internet to download it."
             )
         size, expected = path.stat().st_size, _idx_size(path)
         md5 = RAW_MD5.get(dataset, {}).get(name)
@@ -99,16 +116,49 @@ def _verify(raw: Path, dataset: str) -> None:
 def load_mnist(train: bool = True, root: str | Path | None = None, dataset: str = "mnist") -> datasets.MNIST:
     """One split of MNIST (or Fashion-MNIST) as a torchvision dataset with pixels in [0, 1].
 
-    The files are read from ``root`` (default :func:`data_dir`) and downloaded there when
-    missing and the network allows. Any problem raises :class:`DataError` with one clear message.
+    The files are read from ``root`` (default :func:`data_dir`); when they are missing there, from the
+    operating system's copy (``SYSTEM_COPIES``, unpacked once under the cache folder), else downloaded
+    to ``root`` when the network allows. Any problem raises :class:`DataError` with one clear message.
     """
     _check_dataset(dataset)
     root = Path(root).expanduser().resolve() if root is not None else data_dir()
-    raw = _raw_folder(root, dataset)
-    if not all((raw / name).is_file() for name in RAW_FILES):
-        _download(root, dataset)
-    _verify(raw, dataset)
+    if not _complete(_raw_folder(root, dataset)):
+        unpacked = _unpack_system_copy(dataset)
+        if unpacked is not None:
+            root = unpacked
+        else:
+            _download(root, dataset)
+    _verify(_raw_folder(root, dataset), dataset)
     return DATASETS[dataset](root, train=train, transform=ToTensor(), download=False)
+
+
+def _complete(raw: Path) -> bool:
+    return all((raw / name).is_file() for name in RAW_FILES)
+
+
+def _unpack_system_copy(dataset: str) -> Path | None:
+    """A root folder holding the system's copy of ``dataset`` uncompressed, or None when there is no such copy."""
+    source = SYSTEM_COPIES.get(dataset)
+    if source is None or not all((source / f"{name}.gz").is_file() for name in RAW_FILES):
+        return None
+    from .cache import cache_dir
+
+    root = cache_dir() / "data"
+    raw = _raw_folder(root, dataset)
+    raw.mkdir(parents=True, exist_ok=True)
+    for name in RAW_FILES:
+        if (raw / name).is_file():
+            continue
+        with tempfile.NamedTemporaryFile(dir=raw, delete=False) as tmp:
+            try:
+                with gzip.open(source / f"{name}.gz") as packed:
+                    shutil.copyfileobj(packed, tmp)
+            except (OSError, EOFError) as error:
+                os.unlink(tmp.name)
+                raise DataError(f"{dataset}: {source / name}.gz cannot be unpacked ({error}). Reinstall it "
+                                "(apt-get install --reinstall dataset-fashion-mnist).") from None
+        os.replace(tmp.name, raw / name)
+    return root
 
 
 def _download(root: Path, dataset: str) -> None:
@@ -120,8 +170,7 @@ def _download(root: Path, dataset: str) -> None:
         reason = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
         raise DataError(
             f"{dataset} is not in {_raw_folder(root, dataset)} and could not be downloaded ({reason}). "
-            "Set AE_DATA_DIR to a folder that holds it (on the course machines: AE_DATA_DIR=../shared/data), "
-            "or connect to the internet and run again."
+            f"{OFFLINE_HINTS[dataset]}, or connect to the internet and run again."
         ) from None
     finally:
         socket.setdefaulttimeout(previous)

@@ -65,8 +65,12 @@ def pixel_accuracy(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, loader, criterion: nn.Module | None = None, device=None) -> tuple[float, float]:
-    """The mean reconstruction loss (MSE unless ``criterion`` says otherwise) and pixel accuracy over ``loader``."""
+def evaluate(model: nn.Module, loader, criterion: nn.Module | None = None, device=None,
+             corrupt=None) -> tuple[float, float]:
+    """The mean reconstruction loss (MSE unless ``criterion`` says otherwise) and pixel accuracy over ``loader``.
+
+    ``corrupt``, a function of a batch, is applied to the model's input only: the target stays the clean batch.
+    """
     criterion = criterion or nn.MSELoss()
     device = device or next(model.parameters()).device
     was_training = model.training
@@ -74,7 +78,7 @@ def evaluate(model: nn.Module, loader, criterion: nn.Module | None = None, devic
     total_loss = total_accuracy = count = 0.0
     for images, _ in loader:
         images = images.to(device)
-        output = model(images)
+        output = model(images if corrupt is None else corrupt(images))
         total_loss += criterion(output, images).item() * len(images)
         total_accuracy += pixel_accuracy(output, images).item() * len(images)
         count += len(images)
@@ -83,13 +87,14 @@ def evaluate(model: nn.Module, loader, criterion: nn.Module | None = None, devic
 
 
 def train(model, criterion, optimizer, train_loader, test_loader, epochs: int = 1, eval_every: int | None = None,
-          progress: bool = True, log=tqdm.write) -> dict:
+          progress: bool = True, log=tqdm.write, corrupt=None) -> dict:
     """Train ``model`` to reconstruct its input and return the ``logs``.
 
     Every ``eval_every`` steps (default: once an epoch) and at the end, the mean training loss since the
     last evaluation, the test loss and the test pixel accuracy are appended to ``logs`` under ``steps``,
     ``train_loss``, ``test_loss`` and ``accuracy``. ``log`` receives one line per epoch (``None``: silent);
-    ``progress`` shows a tqdm bar (a widget in Jupyter).
+    ``progress`` shows a tqdm bar (a widget in Jupyter). ``corrupt``, a function of a batch, is applied to
+    the input of every training and test batch while the target stays the clean batch (a denoising autoencoder).
     """
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
@@ -104,14 +109,14 @@ def train(model, criterion, optimizer, train_loader, test_loader, epochs: int = 
     for epoch in range(1, epochs + 1):
         for images, _ in train_loader:
             images = images.to(device)
-            loss = criterion(model(images), images)
+            loss = criterion(model(images if corrupt is None else corrupt(images)), images)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
             step, running, since = step + 1, running + loss.item(), since + 1
             bar.update()
             if step % eval_every == 0 or step == epochs * len(train_loader):
-                test_loss, accuracy = evaluate(model, test_loader, criterion)
+                test_loss, accuracy = evaluate(model, test_loader, criterion, corrupt=corrupt)
                 for key, value in zip(logs, (step, running / since, test_loss, accuracy)):
                     logs[key].append(value)
                 running, since = 0.0, 0
@@ -123,13 +128,17 @@ def train(model, criterion, optimizer, train_loader, test_loader, epochs: int = 
     return logs
 
 
-def fit(hp: HParams | None = None, device=None, eval_every: int | None = None, progress: bool = True, log=tqdm.write):
-    """Everything of one run from its hyperparameters: data, ``reset``, ``train``. Returns ``(model, logs)``."""
+def fit(hp: HParams | None = None, device=None, eval_every: int | None = None, progress: bool = True, log=tqdm.write,
+        corrupt=None):
+    """Everything of one run from its hyperparameters: data, ``reset``, ``train`` (``corrupt`` passed on to it).
+
+    Returns ``(model, logs)``.
+    """
     from .data import get_fast_loaders
 
     hp = hp or HParams()
     device = get_device(device)
     model, criterion, optimizer = reset(hp, device)
     train_loader, test_loader = get_fast_loaders(hp.batch_size, seed=hp.seed, dataset=hp.dataset, device=device)
-    logs = train(model, criterion, optimizer, train_loader, test_loader, hp.epochs, eval_every, progress, log)
+    logs = train(model, criterion, optimizer, train_loader, test_loader, hp.epochs, eval_every, progress, log, corrupt)
     return model, logs

@@ -1,0 +1,153 @@
+"""A variational autoencoder: the encoder gives a Gaussian over codes, the loss is the negative ELBO."""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torchvision.utils import make_grid
+
+from .data import get_fast_loaders
+from .hparams import HParams
+from .model import Net
+from .train import get_device, make_optimizer, set_seed, tqdm
+
+
+class VAE(Net):
+    """The autoencoder :class:`~ae.model.Net` whose encoder gives the mean and log-variance of a Gaussian code.
+
+    ``forward`` samples a code from that Gaussian by reparameterisation (mean + σ·ε, ε ~ N(0, I)) and returns
+    ``(reconstruction, mean, log_variance)``; the reconstruction has shape ``(B, 784)``.
+    """
+
+    def __init__(self, latent_size: int = 64, hidden=(256,), activation: str = "relu"):
+        super().__init__(latent_size, hidden, activation)
+        self.encoder[-1] = nn.Linear(self.encoder[-1].in_features, 2 * latent_size)
+
+    def encode(self, x):
+        """The mean and the log-variance, each ``(B, latent_size)``, of the code of each image."""
+        return super().encode(x).chunk(2, dim=1)
+
+    def forward(self, x):
+        mean, log_variance = self.encode(x)
+        z = mean + torch.exp(0.5 * log_variance) * torch.randn_like(mean)
+        return self.decode(z), mean, log_variance
+
+
+def elbo_terms(model: VAE, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The two terms of the negative ELBO in nats per image, averaged over the batch.
+
+    The reconstruction term is the binary cross-entropy summed over the 784 pixels (−log p(x|z) for one
+    sampled z); the KL term is the divergence of the code's Gaussian q(z|x) from the prior N(0, I).
+    """
+    output, mean, log_variance = model(images)
+    reconstruction = F.binary_cross_entropy(output, images.reshape(output.shape), reduction="sum")
+    kl = -0.5 * torch.sum(1 + log_variance - mean**2 - log_variance.exp())
+    return reconstruction / len(images), kl / len(images)
+
+
+@torch.no_grad()
+def evaluate_vae(model: VAE, loader) -> tuple[float, float]:
+    """The mean reconstruction and KL terms of the negative ELBO over ``loader``."""
+    device, was_training = next(model.parameters()).device, model.training
+    model.eval()
+    totals, count = torch.zeros(2), 0
+    for images, _ in loader:
+        totals += torch.stack(elbo_terms(model, images.to(device))).cpu() * len(images)
+        count += len(images)
+    model.train(was_training)
+    reconstruction, kl = (totals / count).tolist()
+    return reconstruction, kl
+
+
+def train_vae(model: VAE, optimizer, train_loader, test_loader, epochs: int = 1, eval_every: int | None = None,
+              progress: bool = True) -> dict:
+    """Train ``model`` to minimise the negative ELBO; return the ``logs`` of both terms over training.
+
+    Every ``eval_every`` steps (default: once an epoch) and at the end, ``logs`` gets the step, the training
+    terms averaged since the last evaluation and the test terms: keys ``steps``, ``train_reconstruction``,
+    ``train_kl``, ``test_reconstruction``, ``test_kl``.
+    """
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
+    device, total = next(model.parameters()).device, epochs * len(train_loader)
+    eval_every = eval_every or len(train_loader)
+    logs = {key: [] for key in ("steps", "train_reconstruction", "train_kl", "test_reconstruction", "test_kl")}
+    step, running, since = 0, torch.zeros(2), 0
+    model.train()
+    with tqdm(total=total, disable=not progress, unit="batch") as bar:
+        for _ in range(epochs):
+            for images, _ in train_loader:
+                reconstruction, kl = elbo_terms(model, images.to(device))
+                optimizer.zero_grad()
+                (reconstruction + kl).backward()
+                optimizer.step()
+                running += torch.stack((reconstruction, kl)).detach().cpu()
+                step, since = step + 1, since + 1
+                bar.update()
+                if step % eval_every == 0 or step == total:
+                    values = (step, *(running / since).tolist(), *evaluate_vae(model, test_loader))
+                    for key, value in zip(logs, values):
+                        logs[key].append(value)
+                    running, since = torch.zeros(2), 0
+    return logs
+
+
+def fit_vae(hp: HParams | None = None, device=None, eval_every: int | None = None, progress: bool = True):
+    """A :class:`VAE` trained with the size, optimizer, epochs, batch size and seed of ``hp`` (its ``loss`` is
+    not used: a VAE minimises the negative ELBO). Returns ``(model, logs)``."""
+    hp = hp or HParams()
+    device = get_device(device)
+    set_seed(hp.seed)
+    model = VAE(hp.latent_size, hp.hidden, hp.activation).to(device)
+    optimizer = make_optimizer(hp.optimizer, model.parameters(), hp.lr)
+    train_loader, test_loader = get_fast_loaders(hp.batch_size, seed=hp.seed, dataset=hp.dataset, device=device)
+    return model, train_vae(model, optimizer, train_loader, test_loader, hp.epochs, eval_every, progress)
+
+
+@torch.no_grad()
+def sample(model: Net, n: int, seed: int = 0) -> torch.Tensor:
+    """``n`` images ``(n, 784)`` decoded from codes drawn from N(0, I), the prior of a :class:`VAE`.
+
+    Any :class:`~ae.model.Net` has ``decode`` and ``latent_size``: a plain autoencoder can be tried too.
+    """
+    z = torch.randn(n, model.latent_size, generator=torch.Generator().manual_seed(seed))
+    return model.eval().decode(z.to(next(model.parameters()).device))
+
+
+def plot_elbo(logs: dict):
+    """The reconstruction and KL terms of the negative ELBO (train and test) against training steps."""
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    titles = {"reconstruction": "reconstruction  −log p(x|z)", "kl": "KL( q(z|x) ‖ N(0, I) )"}
+    for ax, (term, title) in zip(axes, titles.items()):
+        ax.plot(logs["steps"], logs[f"train_{term}"], marker=".", label="train")
+        ax.plot(logs["steps"], logs[f"test_{term}"], marker=".", label="test")
+        ax.set_title(title)
+        ax.set_xlabel("training step")
+        ax.set_ylabel("nats per image")
+        ax.legend()
+        ax.grid(True, alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+@torch.no_grad()
+def show_manifold(model: VAE, n: int = 15):
+    """The images decoded from an ``n × n`` grid of 2-d codes at the 5 %…95 % quantiles of N(0, 1) on each axis.
+
+    The grid is even in probability, not in z: each column (row) holds as much of the prior as the next.
+    """
+    if model.latent_size != 2:
+        raise ValueError(f"the manifold figure needs a VAE with latent_size 2, this one has {model.latent_size}")
+    values = torch.distributions.Normal(0.0, 1.0).icdf(torch.linspace(0.05, 0.95, n))
+    z1, z2 = torch.meshgrid(values, values.flip(0), indexing="xy")  # z2 grows upwards, z1 to the right
+    codes = torch.stack([z1.flatten(), z2.flatten()], dim=1).to(next(model.parameters()).device)
+    images = model.eval().decode(codes).reshape(-1, 1, 28, 28).cpu()
+    fig, ax = plt.subplots(figsize=(7, 7))
+    ax.imshow(make_grid(images, nrow=n, padding=0)[0].numpy(), cmap="gray", vmin=0, vmax=1)
+    centres = (torch.arange(n) * 28 + 14)[::2].tolist()
+    ax.set_xticks(centres, [f"{v:.1f}" for v in values[::2].tolist()])
+    ax.set_yticks(centres, [f"{v:.1f}" for v in values.flip(0)[::2].tolist()])
+    ax.set_xlabel("$z_1$")
+    ax.set_ylabel("$z_2$")
+    return fig

@@ -1,0 +1,36 @@
+"""Exercise "activation": which non-linearity trains best under a fixed budget.
+
+Write the four functions below; the task, hints and how to check your work are on the book page
+``book/exercises/activation.md``. Keep the names, the arguments and the constants as they are: the grader
+calls these functions with the data of ``ae.grading.exercise_datasets()``.
+"""
+from __future__ import annotations
+
+from torch import nn
+
+import ae
+
+NAMES = ("relu", "leaky_relu", "tanh", "sigmoid", "gelu", "elu")  # the activations to compare
+BUDGET = ae.HParams(lr=3e-3, epochs=10)  # the training budget of every run: 10 passes over the training set
+
+PAGE = "see book/exercises/activation.md"
+
+
+def get_activation(name: str) -> nn.Module:
+    """A new activation module from its name, one of ``NAMES``; ValueError naming the choices otherwise."""
+    raise NotImplementedError(f"get_activation: write it ({PAGE})")
+
+
+def train_and_evaluate(activation: str, train_set, test_set, seed: int = 0) -> float:
+    """The test MSE of the book's autoencoder with this activation, trained on ``train_set`` under ``BUDGET``."""
+    raise NotImplementedError(f"train_and_evaluate: write it ({PAGE})")
+
+
+def compare_activations(train_set, test_set, names=NAMES, seed: int = 0) -> dict[str, float]:
+    """The test MSE of every activation in ``names``, each trained from scratch under the same budget and seed."""
+    raise NotImplementedError(f"compare_activations: write it ({PAGE})")
+
+
+def choose_activation(results: dict[str, float]) -> str:
+    """The activation with the lowest test MSE."""
+    raise NotImplementedError(f"choose_activation: write it ({PAGE})")

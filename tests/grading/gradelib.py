@@ -1,0 +1,67 @@
+"""Small helpers of the grading checks: fail with a message a student can act on, compare numbers and tensors."""
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from ae.grading.probes import RELATIVE_TOLERANCE
+from ae.grading.sandbox import ProbeFailed
+from ae.grading.wire import Unknown
+
+
+def check(condition, message: str) -> None:
+    """Fail the check with ``message`` (no traceback: the message says what was expected) unless ``condition``."""
+    if not condition:
+        pytest.fail(message, pytrace=False)
+
+
+def is_number(value) -> bool:
+    """A finite Python int or float (not a bool, not a tensor)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def is_tensor(value, shape=None) -> bool:
+    """A tensor, of ``shape`` if given."""
+    return isinstance(value, torch.Tensor) and (shape is None or tuple(value.shape) == tuple(shape))
+
+
+def same(a, b, atol: float = 1e-6) -> bool:
+    """Two tensors of the same shape whose values agree within ``atol``."""
+    return is_tensor(a) and is_tensor(b) and a.shape == b.shape and bool(
+        torch.allclose(a.double(), b.double(), rtol=0, atol=atol))
+
+
+def within(value, reference: float, tolerance: float = RELATIVE_TOLERANCE) -> bool:
+    """A number within ``tolerance`` (a fraction) of ``reference``."""
+    return is_number(value) and abs(value - reference) <= tolerance * abs(reference)
+
+
+def show(value) -> str:
+    """A short description of a returned value for a message."""
+    if isinstance(value, torch.Tensor):
+        return f"a tensor of shape {tuple(value.shape)}" if value.dim() else f"a 0-d tensor ({value.item():.5g})"
+    if isinstance(value, Unknown):
+        return f"a {value.type_name}"
+    if isinstance(value, float):
+        return f"{value:.5g}"
+    text = repr(value)
+    return text if len(text) < 200 else text[:200] + "..."
+
+
+def number_hint(value) -> str:
+    """What to do when a test MSE is not a plain number."""
+    if isinstance(value, torch.Tensor):
+        return " (return a Python float: use .item() on a 0-d tensor)"
+    return ""
+
+
+def constants_hint(run, ref) -> str:
+    """A hint when the submission changed the constants the exercise gives (empty when it did not, or is broken)."""
+    try:
+        mine, given = run.run.value("constants"), ref.run.value("constants")
+    except ProbeFailed:
+        return ""
+    changed = [name for name, value in given.items() if not isinstance(mine, dict) or mine.get(name) != value]
+    return f" (keep the constants the exercise gives: {', '.join(changed)} differ)" if changed else ""

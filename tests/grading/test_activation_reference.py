@@ -1,0 +1,27 @@
+"""Checks of the exercise "activation" against the reference solution (not in the students' copy)."""
+import pytest
+
+from ae.grading.probes import RELATIVE_TOLERANCE
+from gradelib import check, constants_hint, show, within
+
+
+@pytest.mark.points(2)
+def test_comparison_matches_the_reference(run, ref):
+    """every test MSE of the comparison is within the tolerance of the reference's"""
+    got = run.value("compare")
+    expected = ref.value("compare")
+    got = got if isinstance(got, dict) else {}
+    off = [f"{name}: {show(got.get(name))} (reference {mse:.4f})" for name, mse in expected.items()
+           if not within(got.get(name), mse)]
+    check(not off, f"these test MSEs of compare_activations(...) are more than {RELATIVE_TOLERANCE:.0%} away from the "
+                   f"reference solution's, with the same data, seed and budget: {'; '.join(off)}"
+                   + constants_hint(run, ref))
+
+
+@pytest.mark.points(1)
+def test_chosen_activation_matches_the_reference(run, ref):
+    """the activation chosen from the comparison is the reference's"""
+    got = run.value("choice")
+    expected = ref.value("choice")
+    check(got == expected, f"choose_activation(compare_activations(...)) returned {show(got)}; the answer is "
+                           f"{expected!r}{constants_hint(run, ref)}")

@@ -1,0 +1,36 @@
+"""Checks of the exercise "latent size" against the reference solution (not in the students' copy)."""
+import pytest
+
+from ae.grading.probes import RELATIVE_TOLERANCE
+from gradelib import check, constants_hint, same, show, within
+
+
+@pytest.mark.points(1)
+def test_build_autoencoder_matches_the_reference(run, ref):
+    """build_autoencoder(8, seed=0) is the reference's model, weight for weight"""
+    got = run.value("build")
+    expected = ref.value("build")
+    check(got["is_module"] and same(got.get("output"), expected["output"]),
+          "build_autoencoder(8, seed=0) must compute what the reference computes: an ae.Net with latent size 8 and "
+          "the book's hidden width (256,), created right after seeding with `seed` (as ae.reset does)")
+
+
+@pytest.mark.points(2)
+def test_sweep_matches_the_reference(run, ref):
+    """every test MSE of the sweep is within the tolerance of the reference's"""
+    got = run.value("sweep")
+    expected = ref.value("sweep")
+    got = got if isinstance(got, dict) else {}
+    off = [f"{size}: {show(got.get(size))} (reference {mse:.4f})" for size, mse in expected.items()
+           if not within(got.get(size), mse)]
+    check(not off, f"these test MSEs of sweep(...) are more than {RELATIVE_TOLERANCE:.0%} away from the reference "
+                   f"solution's, with the same data, seed and budget: {'; '.join(off)}{constants_hint(run, ref)}")
+
+
+@pytest.mark.points(1)
+def test_chosen_latent_size_matches_the_reference(run, ref):
+    """the latent size chosen from the sweep is the reference's"""
+    got = run.value("choice")
+    expected = ref.value("choice")
+    check(got == expected, f"choose_latent_size(sweep(...)) returned {show(got)}; with the exercise's GRID, "
+                           f"TARGET_MSE and BUDGET the answer is {expected}{constants_hint(run, ref)}")
