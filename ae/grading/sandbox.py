@@ -81,7 +81,7 @@ class ExerciseRun:
         if error["type"] == "NotRun":
             raise ProbeFailed(f"{call} was {error['message']}")
         if is_memory_error(error):
-            raise ProbeFailed(f"{call} ran out of memory (the limit is {self.memory_mb} MB){where}")
+            raise ProbeFailed(f"{call} ran out of memory (a submission may take {self.memory_mb} MB){where}")
         hint = " (it is not written yet)" if error["type"] == NOT_IMPLEMENTED else ""
         message = f": {error['message']}" if error["message"] else ""
         raise ProbeFailed(f"{call} raised {error['type']}{hint}{message}{where}")
@@ -93,7 +93,7 @@ class ExerciseRun:
         errors = {probe: r["error"] for probe, r in self.records.items() if "error" in r}
         for probe, error in errors.items():
             if is_memory_error(error):
-                return f"{self.records[probe]['call']} ran out of memory (the limit is {self.memory_mb} MB)"
+                return f"{self.records[probe]['call']} ran out of memory (a submission may take {self.memory_mb} MB)"
         kinds = {error["type"] for error in errors.values()}
         return "not implemented" if NOT_IMPLEMENTED in kinds and kinds <= {NOT_IMPLEMENTED, "NotRun"} else None
 
