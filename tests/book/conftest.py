@@ -18,7 +18,7 @@ HTML = REPO / "_build" / "html"
 def built_book() -> Path:
     """The HTML folder of the book, built with the README's command (incremental: unchanged pages are reused)."""
     command = [str(Path(sys.executable).parent / "jupyter-book"), "build", "-W", "-n", "--keep-going", "."]
-    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=1200)
+    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=3000)
     if result.returncode != 0:
         log = (result.stdout + result.stderr).splitlines()
         pytest.fail(f"`{' '.join(command[1:])}` failed (exit {result.returncode}); the end of its output:\n"

@@ -1,10 +1,13 @@
 """The built book's HTML: the step pages in order, executed, with their figures, without errors."""
 from __future__ import annotations
 
+import pkgutil
 from urllib.parse import urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
+
+import ae
 
 # The step pages in the order of the book, with their titles.
 STEPS = [
@@ -99,3 +102,10 @@ def test_step_page_can_be_downloaded(built_book, name):
     links = step_page(built_book, name).select("a.btn-download-source-button")
     assert [a["href"] for a in links] == [f"../_sources/book/{name}.md"]
     assert (built_book / "_sources" / "book" / f"{name}.md").is_file()
+
+
+def test_api_page_documents_every_module(built_book):
+    api = soup(built_book / "book" / "api.html")
+    documented = {tag["id"].removeprefix("module-") for tag in api.select('[id^="module-"]')}
+    modules = {module.name for module in pkgutil.walk_packages(ae.__path__, "ae.") if module.name != "ae.__main__"}
+    assert modules <= documented, f"add to book/api.md: {', '.join(sorted(modules - documented))}"
