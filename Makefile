@@ -3,6 +3,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# torch threads spin while waiting; on a shared 2-core machine that makes training many times slower.
+export OMP_WAIT_POLICY ?= PASSIVE
 
 .PHONY: book test bench clean
 
