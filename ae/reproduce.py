@@ -24,7 +24,7 @@ HINTON2006_TABLE = {"autoencoder": 3.00, "logistic PCA": 8.01, "PCA": 13.87}
 # The paper's 784-1000-500-250-30 autoencoder (linear code, logistic output units, cross-entropy loss), trained
 # from random weights with a modern recipe instead of RBM pretraining: Adam, cosine learning-rate decay to zero.
 HINTON2006 = HParams(latent_size=30, hidden=(1000, 500, 250), activation="elu", loss="bce", lr=1e-3,
-                     epochs=20, batch_size=128)
+                     epochs=60, batch_size=128)
 
 
 def squared_error_per_image(model, loader) -> float:

@@ -35,13 +35,15 @@ def core_toc(path: Path) -> Path:
 
 
 def build(output: Path, cache: Path, toc: Path | None = None) -> float:
-    """Seconds one ``jupyter-book build`` of the repository into ``output`` takes; fails if the build fails."""
+    """Seconds one ``jupyter-book build`` of the repository into ``output`` takes; exits with its log if it fails."""
     command = [str(JUPYTER_BOOK), "build", "-W", "-n", "--keep-going", "--path-output", str(output), str(REPO)]
     if toc is not None:
         command += ["--toc", str(toc)]
     env = {**os.environ, "AE_CACHE_DIR": str(cache), "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE")}
     start = time.monotonic()
-    subprocess.run(command, cwd=REPO, env=env, check=True, stdout=subprocess.DEVNULL)
+    run = subprocess.run(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if run.returncode != 0:
+        sys.exit(f"{run.stdout}\nthe build into {output} failed (exit status {run.returncode}): see its log above")
     return time.monotonic() - start
 
 
