@@ -15,7 +15,11 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-LEFT_OUT = ["solutions/*", "tests/submissions/*", "tests/test_grader.py", "tests/grading/test_*_reference.py"]
+LEFT_OUT = ["solutions/*", "tests/submissions/*", "tests/test_grader.py", "tests/test_release.py",
+            "tests/grading/test_*_reference.py"]
+NOTE = ("> This is the students' copy of the course, written by `make release`: the reference solutions and the "
+        "checks that compare with them are left out. `pytest tests/grading` checks your exercises' interfaces "
+        "and behaviour.\n\n")
 
 
 def course_files() -> list[str]:
@@ -35,6 +39,9 @@ def main(destination: str = "release") -> None:
     for name in files:
         (target / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(REPO / name, target / name)
+    readme = target / "README.md"
+    title, _, rest = readme.read_text().partition("\n\n")
+    readme.write_text(f"{title}\n\n{NOTE}{rest}")
     print(f"release: {len(files)} files in {target} (left out: {', '.join(LEFT_OUT)})")
 
 
