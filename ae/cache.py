@@ -1,52 +1,86 @@
-"""Checkpoints, and trained models cached on disk by their hyperparameters so that pages share one run."""
+"""Checkpoints, and one helper that computes a result once and keeps it on disk: :func:`cached`.
+
+Trained models (:func:`trained`) and the grader's reference records use the same helper: the entry's name is a
+digest of what decides the result (the arguments, the code, the torch version), the first process computes it
+while the others wait on a lock, the file is written atomically, and a corrupt entry is computed again.
+"""
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
-import os
+import sys
 from pathlib import Path
 
 import torch
+from filelock import FileLock
 
-from .data import REPO_ROOT
 from .hparams import HParams
 from .model import Net
+from .paths import atomic_write, cache_dir
 from .train import fit, get_device
 
 # The files whose code decides what training produces: a change to any of them retrains.
-_CODE = ("data.py", "hparams.py", "model.py", "train.py")
+TRAINING_CODE = tuple(Path(__file__).parent / name for name in ("data.py", "hparams.py", "model.py", "train.py"))
+
+
+class CheckpointError(ValueError):
+    """A file that is not a checkpoint written by :func:`save_checkpoint`."""
 
 
 def save_checkpoint(path, model: Net, hp: HParams, logs: dict) -> None:
     """Write the weights, hyperparameters and logs of a run to ``path`` (atomically)."""
-    path = Path(path)
-    tmp = path.with_suffix(".tmp")
-    torch.save({"hparams": hp.asdict(), "state_dict": model.state_dict(), "logs": logs}, tmp)
-    os.replace(tmp, path)
+    state = {"hparams": hp.asdict(), "state_dict": model.state_dict(), "logs": logs}
+    atomic_write(path, lambda tmp: torch.save(state, tmp))
 
 
 def load_checkpoint(path, device=None):
-    """The ``(model, hparams, logs)`` saved by :func:`save_checkpoint`, the model in eval mode."""
-    saved = torch.load(path, map_location=get_device(device))
-    hp = HParams(**saved["hparams"])
-    model = Net(hp.latent_size, hp.hidden, hp.activation).to(get_device(device))
-    model.load_state_dict(saved["state_dict"])
-    return model.eval(), hp, saved["logs"]
+    """The ``(model, hparams, logs)`` saved by :func:`save_checkpoint`, the model in eval mode.
+
+    Only tensors and plain data are read (``weights_only=True``); any other file raises :class:`CheckpointError`.
+    """
+    try:
+        saved = torch.load(path, map_location=get_device(device), weights_only=True)
+        hp = HParams(**saved["hparams"])
+        model = Net(hp.latent_size, hp.hidden, hp.activation).to(get_device(device))
+        model.load_state_dict(saved["state_dict"])
+        logs = saved["logs"]
+    except FileNotFoundError:
+        raise
+    except Exception as error:  # noqa: BLE001 - whatever is wrong with the file, one message
+        raise CheckpointError(f"{path} is not a checkpoint of this course ({type(error).__name__}); "
+                              "train one with `python -m ae train --out FOLDER`") from None
+    return model.eval(), hp, logs
 
 
-def cache_dir() -> Path:
-    """The cache folder: ``$AE_CACHE_DIR`` if set, else ``.cache/`` in the repository."""
-    return Path(os.environ.get("AE_CACHE_DIR") or REPO_ROOT / ".cache").expanduser().resolve()
+def digest(key, files=()) -> str:
+    """A short digest of ``key`` (JSON data), the contents of ``files`` and the torch version."""
+    hashed = hashlib.sha256(json.dumps([key, torch.__version__], sort_keys=True).encode())
+    for path in files:
+        hashed.update(Path(path).read_bytes())
+    return hashed.hexdigest()[:16]
 
 
-def cache_key(hp: HParams, device, eval_every: int | None = None) -> str:
-    """A digest of the hyperparameters, the evaluation interval, the device type and the training code."""
-    digest = hashlib.sha256(json.dumps([hp.asdict(), eval_every], sort_keys=True).encode())
-    digest.update(get_device(device).type.encode())
-    for name in _CODE:
-        digest.update((Path(__file__).parent / name).read_bytes())
-    return digest.hexdigest()[:16]
+def cached(kind: str, key, compute, save, load, files=(), suffix: str = ""):
+    """``load`` of the entry for ``key`` in ``cache_dir()/kind``, computing and saving it first when missing.
+
+    ``compute()`` gives the value, ``save(value, path)`` writes it, ``load(path)`` reads it back; ``key`` (JSON
+    data), the contents of ``files`` and the torch version name the entry. An entry that cannot be loaded is
+    removed and computed again, with one line on stderr saying so.
+    """
+    folder = cache_dir() / kind
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{digest(key, files)}{suffix}"
+    with FileLock(f"{path}.lock"):  # one process computes, the others wait for its file
+        if path.exists():
+            try:
+                return load(path)
+            except Exception as error:  # noqa: BLE001 - any unreadable entry is computed again
+                print(f"ae: the cache entry {path} is corrupt ({type(error).__name__}); computing it again",
+                      file=sys.stderr)
+                path.unlink()
+        value = compute()
+        atomic_write(path, lambda tmp: save(value, tmp))
+        return load(path)
 
 
 def trained(hp: HParams | None = None, device=None, eval_every: int | None = None, progress: bool = True, log=None):
@@ -56,13 +90,8 @@ def trained(hp: HParams | None = None, device=None, eval_every: int | None = Non
     """
     hp = hp or HParams()
     device = get_device(device)
-    folder = cache_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{cache_key(hp, device, eval_every)}.pt"
-    with open(folder / f"{path.stem}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one process trains, the others wait for its result
-        if not path.exists():
-            model, logs = fit(hp, device, eval_every, progress, log)
-            save_checkpoint(path, model, hp, logs)
-    model, _, logs = load_checkpoint(path, device)
+    key = {"hparams": hp.asdict(), "eval_every": eval_every, "device": device.type}
+    model, _, logs = cached("models", key, lambda: fit(hp, device, eval_every, progress, log),
+                            lambda run, path: save_checkpoint(path, run[0], hp, run[1]),
+                            lambda path: load_checkpoint(path, device), files=TRAINING_CODE, suffix=".pt")
     return model, logs

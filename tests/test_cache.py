@@ -1,3 +1,6 @@
+import json
+
+import pytest
 import torch
 
 import ae
@@ -8,7 +11,7 @@ def test_trained_trains_once_then_loads_the_same_weights(tmp_path, monkeypatch):
     monkeypatch.setenv("AE_CACHE_DIR", str(tmp_path))
     hp = HParams(latent_size=4, hidden=(16,), epochs=1, batch_size=1000)
     model, logs = ae.trained(hp, progress=False)
-    assert len(list(tmp_path.glob("*.pt"))) == 1
+    assert len(list((tmp_path / "models").glob("*.pt"))) == 1
 
     def no_training(*args, **kwargs):
         raise AssertionError("trained() should have loaded the cached model")
@@ -20,11 +23,16 @@ def test_trained_trains_once_then_loads_the_same_weights(tmp_path, monkeypatch):
     assert not again.training
 
 
-def test_cache_key_changes_with_the_hyperparameters():
-    hp = HParams()
-    assert ae.cache.cache_key(hp, "cpu") == ae.cache.cache_key(HParams(), "cpu")
-    assert ae.cache.cache_key(hp, "cpu") != ae.cache.cache_key(hp.replace(lr=0.01), "cpu")
-    assert ae.cache.cache_key(hp, "cpu") != ae.cache.cache_key(hp, "cpu", eval_every=100)
+def test_digest_changes_with_the_key_the_files_and_nothing_else(tmp_path):
+    code = tmp_path / "code.py"
+    code.write_text("a = 1")
+    key = {"hparams": HParams().asdict()}
+    assert ae.cache.digest(key, [code]) == ae.cache.digest({"hparams": HParams().asdict()}, [code])
+    assert ae.cache.digest(key, [code]) != ae.cache.digest({"hparams": HParams(lr=0.01).asdict()}, [code])
+    before = ae.cache.digest(key, [code])
+    assert before != ae.cache.digest(key)
+    code.write_text("a = 2")
+    assert ae.cache.digest(key, [code]) != before
 
 
 def test_checkpoint_round_trip(tmp_path):
@@ -35,3 +43,31 @@ def test_checkpoint_round_trip(tmp_path):
     assert loaded_hp == hp and logs == {"steps": [1]}
     x = torch.rand(2, 784)
     assert torch.equal(loaded(x), model.eval()(x))
+
+
+def test_a_corrupt_cache_entry_is_computed_again(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("AE_CACHE_DIR", str(tmp_path))
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"mse": 0.5}
+
+    def save(value, path):
+        path.write_text(json.dumps(value))
+
+    def load(path):
+        return json.loads(path.read_text())
+
+    assert ae.cache.cached("things", {"n": 1}, compute, save, load) == {"mse": 0.5}
+    [entry] = [p for p in (tmp_path / "things").iterdir() if not p.name.endswith(".lock")]
+    entry.write_text("{not json")
+    assert ae.cache.cached("things", {"n": 1}, compute, save, load) == {"mse": 0.5}
+    assert len(calls) == 2 and "is corrupt" in capsys.readouterr().err
+    assert ae.cache.cached("things", {"n": 1}, compute, save, load) == {"mse": 0.5} and len(calls) == 2
+
+
+def test_a_file_that_is_not_a_checkpoint_is_one_clear_error(tmp_path):
+    (tmp_path / "model.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(ae.cache.CheckpointError, match="is not a checkpoint of this course"):
+        ae.load_checkpoint(tmp_path / "model.pt")

@@ -6,11 +6,11 @@ import pytest
 from torchvision import datasets
 
 from ae.cli import main
-from ae.data import REPO_ROOT
+from ae.paths import course_root
 
 
 def cli(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "ae", *args], capture_output=True, text=True, cwd=REPO_ROOT,
+    return subprocess.run([sys.executable, "-m", "ae", *args], capture_output=True, text=True, cwd=course_root(),
                           env={**os.environ, **(env or {})}, timeout=600)
 
 

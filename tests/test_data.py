@@ -99,7 +99,7 @@ def test_data_dir_follows_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("AE_DATA_DIR", str(tmp_path))
     assert ae.data_dir() == tmp_path.resolve()
     monkeypatch.delenv("AE_DATA_DIR")
-    assert ae.data_dir() == ae.data.REPO_ROOT / "data"
+    assert ae.data_dir() == ae.paths.course_root() / "data"
 
 
 def test_unknown_dataset_is_a_value_error():

@@ -6,7 +6,7 @@ import pytest
 import ae
 from ae.baselines import pca_mse
 from ae.cli import main
-from ae.data import REPO_ROOT
+from ae.paths import results_dir
 from ae.experiments import LATENT_SIZES, SWEEP_ACTIVATIONS, pca_mse_by_size, plot_sweep, sweep
 from ae.results import read_result
 
@@ -68,7 +68,7 @@ def test_bad_sweep_values_exit_2_with_one_line(tmp_path, capsys, args, message):
 
 
 def test_committed_sweep_is_complete_and_its_pca_column_is_reproduced(mnist):
-    result = read_result(REPO_ROOT / "results" / "sweep.json")
+    result = read_result(results_dir() / "sweep.json")
     assert {"command", "commit", "dirty", "machine", "started", "wall_seconds", "hparams"} <= set(result)
     assert result["command"].startswith("python -m ae sweep ") and result["command"].endswith(" --out results/sweep.json")
     sizes = [p["latent_size"] for p in result["pca"]]

@@ -6,11 +6,11 @@ import pytest
 
 from ae import HParams
 from ae.cli import main
-from ae.data import REPO_ROOT
+from ae.paths import results_dir
 from ae.reproduce import HINTON2006, HINTON2006_TABLE, first_beaten, format_table
 from ae.results import read_result
 
-COMMITTED = REPO_ROOT / "results" / "hinton2006.json"
+COMMITTED = results_dir() / "hinton2006.json"
 
 
 @pytest.fixture(scope="module")

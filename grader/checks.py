@@ -1,4 +1,4 @@
-"""Small helpers of the grading checks: fail with a message a student can act on, compare numbers and tensors."""
+"""Helpers of the grading checks (``grader/exercises/*/test_*.py``): fail with a message a student can act on, compare numbers and tensors."""
 from __future__ import annotations
 
 import math
@@ -6,9 +6,9 @@ import math
 import pytest
 import torch
 
-from ae.grading.probes import RELATIVE_TOLERANCE
-from ae.grading.sandbox import ProbeFailed
-from ae.grading.wire import Unknown
+from .probes import RELATIVE_TOLERANCE
+from .sandbox import ProbeFailed
+from .wire import Unknown
 
 
 def check(condition, message: str) -> None:

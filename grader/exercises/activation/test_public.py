@@ -3,8 +3,9 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from ae.grading.probes import ACTIVATION_CHOICES, ACTIVATION_NAMES, COMPARED_ACTIVATIONS, UNKNOWN_ACTIVATION, Inputs
-from gradelib import check, is_number, number_hint, same, show
+from grader.probes import Inputs
+from grader.exercises.activation import CHOICES, NAMES, COMPARED, UNKNOWN
+from grader.checks import check, is_number, number_hint, same, show
 
 FUNCTIONS = {"relu": F.relu, "leaky_relu": F.leaky_relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid,
              "gelu": F.gelu, "elu": F.elu}  # torch's functions with their default parameters
@@ -13,7 +14,7 @@ FUNCTIONS = {"relu": F.relu, "leaky_relu": F.leaky_relu, "tanh": torch.tanh, "si
 @pytest.mark.points(1)
 def test_get_activation_returns_modules(run):
     """get_activation returns a new torch.nn.Module for each of the six names"""
-    for name in ACTIVATION_NAMES:
+    for name in NAMES:
         facts = run.value(f"get {name}")
         check(facts["is_module"], f"get_activation({name!r}) must return a torch.nn.Module such as torch.nn.ReLU(), "
                                   f"not a {facts['type']}")
@@ -23,7 +24,7 @@ def test_get_activation_returns_modules(run):
 def test_get_activation_computes_the_named_function(run):
     """each activation computes torch's function of that name, with its default parameters"""
     line = Inputs.line()
-    for name in ACTIVATION_NAMES:
+    for name in NAMES:
         facts = run.value(f"get {name}")
         expected = FUNCTIONS[name](line)
         check(facts["is_module"] and same(facts["output"], expected),
@@ -36,10 +37,10 @@ def test_get_activation_computes_the_named_function(run):
 def test_get_activation_rejects_unknown_names(run):
     """an unknown name raises ValueError naming the choices"""
     error = run.error("get unknown")
-    call = f"get_activation({UNKNOWN_ACTIVATION!r})"
+    call = f"get_activation({UNKNOWN!r})"
     check(error is not None and error["type"] == "ValueError",
           f"{call} must raise ValueError; " + (f"it raised {error['type']}" if error else "it returned a value"))
-    missing = [name for name in ACTIVATION_NAMES if name not in error["message"]]
+    missing = [name for name in NAMES if name not in error["message"]]
     check(not missing, f"the ValueError of {call} must name the choices; its message lacks {', '.join(missing)}: "
                        f"{error['message']!r}")
 
@@ -47,7 +48,7 @@ def test_get_activation_rejects_unknown_names(run):
 @pytest.mark.points(1)
 def test_choose_activation_picks_the_lowest_mse(run):
     """choose_activation picks the activation with the lowest test MSE"""
-    for case, (results, expected) in ACTIVATION_CHOICES.items():
+    for case, (results, expected) in CHOICES.items():
         got = run.value(f"choose {case}")
         check(got == expected, f"choose_activation({results}) must return {expected!r}, the name with the lowest "
                                f"MSE; it returned {show(got)}")
@@ -57,8 +58,8 @@ def test_choose_activation_picks_the_lowest_mse(run):
 def test_compare_activations_gives_one_test_mse_per_name(run):
     """compare_activations returns {name: test MSE} for the names it is given"""
     compared = run.value("compare")
-    check(isinstance(compared, dict) and sorted(compared) == sorted(COMPARED_ACTIVATIONS),
-          f"compare_activations(train_set, test_set, names={COMPARED_ACTIVATIONS}) must return a dict with one entry "
+    check(isinstance(compared, dict) and sorted(compared) == sorted(COMPARED),
+          f"compare_activations(train_set, test_set, names={COMPARED}) must return a dict with one entry "
           f"per name given; it returned {show(compared)}")
     bad = {name: mse for name, mse in compared.items() if not (is_number(mse) and 0 < mse < 1)}
     shown = {name: show(mse) for name, mse in bad.items()}
@@ -75,6 +76,6 @@ def test_same_seed_same_numbers(run):
                             + number_hint(alone))
     found = compared.get("tanh") if isinstance(compared, dict) else None
     check(alone == found,
-          f"train_and_evaluate('tanh', train_set, test_set, seed=0) returned {show(alone)}, but compare_activations"
-          f"(..., seed=0) found {show(found)} for tanh: every run must depend on its seed only (seed the model, the "
+          f"train_and_evaluate('tanh', train_set, test_set, seed=s) returned {show(alone)}, but compare_activations"
+          f"(..., seed=s) found {show(found)} for tanh: every run must depend on its seed only (seed the model, the "
           "shuffling of the training set and anything else random), so that the same call gives the same number")

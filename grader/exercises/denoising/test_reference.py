@@ -1,8 +1,9 @@
 """Checks of the exercise "denoising" against the reference solution (not in the students' copy)."""
 import pytest
 
-from ae.grading.probes import NOISE_LEVELS, RELATIVE_TOLERANCE
-from gradelib import check, constants_hint, show, within
+from grader.probes import RELATIVE_TOLERANCE
+from grader.exercises.denoising import LEVELS
+from grader.checks import check, constants_hint, show, within
 
 
 def compare(run, ref, kind: str, key: str) -> None:
@@ -17,7 +18,7 @@ def compare(run, ref, kind: str, key: str) -> None:
 @pytest.mark.points(1)
 def test_noisy_mse_matches_the_reference(run, ref):
     """the MSE of the corrupted test images is within the tolerance of the reference's"""
-    for kind in NOISE_LEVELS:
+    for kind in LEVELS:
         compare(run, ref, kind, "noisy")
 
 

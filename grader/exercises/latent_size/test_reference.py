@@ -1,17 +1,17 @@
 """Checks of the exercise "latent size" against the reference solution (not in the students' copy)."""
 import pytest
 
-from ae.grading.probes import RELATIVE_TOLERANCE
-from gradelib import check, constants_hint, same, show, within
+from grader.probes import RELATIVE_TOLERANCE
+from grader.checks import check, constants_hint, same, show, within
 
 
 @pytest.mark.points(1)
 def test_build_autoencoder_matches_the_reference(run, ref):
-    """build_autoencoder(8, seed=0) is the reference's model, weight for weight"""
+    """build_autoencoder(8, seed=s) is the reference's model, weight for weight"""
     got = run.value("build")
     expected = ref.value("build")
     check(got["is_module"] and same(got.get("output"), expected["output"]),
-          "build_autoencoder(8, seed=0) must compute what the reference computes: an ae.Net with latent size 8 and "
+          "build_autoencoder(8, seed=s) must compute what the reference computes: an ae.Net with latent size 8 and "
           "the book's hidden width (256,), created right after seeding with `seed` (as ae.reset does)")
 
 

@@ -1,8 +1,8 @@
 """Checks of the exercise "activation" against the reference solution (not in the students' copy)."""
 import pytest
 
-from ae.grading.probes import RELATIVE_TOLERANCE
-from gradelib import check, constants_hint, show, within
+from grader.probes import RELATIVE_TOLERANCE
+from grader.checks import check, constants_hint, show, within
 
 
 @pytest.mark.points(2)

@@ -1,8 +1,9 @@
 """Public checks of the exercise "latent size": its interface and behaviour, no reference solution needed."""
 import pytest
 
-from ae.grading.probes import LATENT_CHOICES, LATENT_UNREACHABLE, SAMPLE_IMAGES
-from gradelib import check, is_number, is_tensor, number_hint, same, show
+from grader.probes import SAMPLE_IMAGES
+from grader.exercises.latent_size import CHOICES, UNREACHABLE
+from grader.checks import check, is_number, is_tensor, number_hint, same, show
 
 IMAGES = (SAMPLE_IMAGES, 1, 28, 28)
 
@@ -28,18 +29,18 @@ def test_build_autoencoder_returns_an_autoencoder(run):
 @pytest.mark.points(1)
 def test_build_autoencoder_is_seeded(run):
     """the same seed gives the same model, another seed another model"""
-    first, again, other = (model_facts(run, p, "build_autoencoder") for p in ("build", "build_again", "build_seed1"))
+    first, again, other = (model_facts(run, p, "build_autoencoder") for p in ("build", "build_again", "build_other_seed"))
     check(same(first["output"], again["output"]),
-          "build_autoencoder(8, seed=0) called twice must give the same model: seed the random generators with "
+          "build_autoencoder(8, seed=s) called twice with the same seed must give the same model: seed the random generators with "
           "`seed` (ae.reset does) before creating the layers")
     check(not same(first["output"], other["output"]),
-          "build_autoencoder(8, seed=1) must give another model than seed=0: use the `seed` argument")
+          "build_autoencoder(8, seed=s) must give another model for another seed: use the `seed` argument")
 
 
 @pytest.mark.points(1)
 def test_choose_latent_size_picks_the_smallest_size_reaching_the_target(run):
     """choose_latent_size picks the smallest latent size whose MSE is at most the target"""
-    for case, (results, target, expected) in LATENT_CHOICES.items():
+    for case, (results, target, expected) in CHOICES.items():
         got = run.value(f"choose {case}")
         check(got == expected and isinstance(got, int),
               f"choose_latent_size({results}, target={target}) must return {expected}, the smallest latent size "
@@ -49,7 +50,7 @@ def test_choose_latent_size_picks_the_smallest_size_reaching_the_target(run):
 @pytest.mark.points(1)
 def test_choose_latent_size_raises_when_no_size_reaches_the_target(run):
     """choose_latent_size raises ValueError when no size reaches the target"""
-    results, target = LATENT_UNREACHABLE
+    results, target = UNREACHABLE
     error = run.error("choose unreachable")
     check(error is not None and error["type"] == "ValueError",
           f"choose_latent_size({results}, target={target}) must raise ValueError (no size reaches {target}); "
@@ -79,6 +80,6 @@ def test_same_seed_same_numbers(run):
                             + number_hint(alone))
     found = sweep.get(8) if isinstance(sweep, dict) else None
     check(alone == found,
-          f"train_and_evaluate(8, train_set, test_set, seed=0) returned {show(alone)}, but sweep(..., seed=0) found "
+          f"train_and_evaluate(8, train_set, test_set, seed=s) returned {show(alone)}, but sweep(..., seed=s) found "
           f"{show(found)} for latent size 8: every run must depend on its seed only (seed the model, the shuffling "
           "of the training set and anything else random), so that the same call gives the same number")

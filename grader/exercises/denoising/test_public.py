@@ -1,8 +1,9 @@
 """Public checks of the exercise "denoising": its interface and behaviour, no reference solution needed."""
 import pytest
 
-from ae.grading.probes import GRAY_LEVELS, NOISE_LEVELS, SAMPLE_IMAGES
-from gradelib import check, is_number, is_tensor, same, show
+from grader.probes import SAMPLE_IMAGES
+from grader.exercises.denoising import GRAY_LEVELS, LEVELS
+from grader.checks import check, is_number, is_tensor, same, show
 
 IMAGES = (SAMPLE_IMAGES, 1, 28, 28)
 FUNCTIONS = {"gaussian": "gaussian_noise", "mask": "mask_noise"}
@@ -11,7 +12,7 @@ FUNCTIONS = {"gaussian": "gaussian_noise", "mask": "mask_noise"}
 def corruption(run, kind: str) -> dict:
     """The calls of one corruption on the sample images, after checking that it returns new images."""
     facts = run.value(kind)
-    call = f"{FUNCTIONS[kind]}(images, {NOISE_LEVELS[kind]}, generator)"
+    call = f"{FUNCTIONS[kind]}(images, {LEVELS[kind]}, generator)"
     output, images = facts["output"], facts["input"]
     check(is_tensor(output, IMAGES) and output.dtype == images.dtype,
           f"{call} must return a tensor like its input (shape {IMAGES}, {images.dtype}); it returned {show(output)}")
@@ -98,7 +99,7 @@ def test_train_denoiser_returns_an_autoencoder(run):
     check(error is not None and error["type"] == "ValueError",
           "train_denoiser(train_set, 'salt') must raise ValueError (an unknown kind of corruption), before training; "
           + (f"it raised {error['type']}" if error else "it returned a model"))
-    for kind in NOISE_LEVELS:
+    for kind in LEVELS:
         facts = run.value(f"train {kind}")
         check(facts["is_module"], f"train_denoiser(train_set, {kind!r}) must return the trained torch.nn.Module, "
                                   f"not a {facts['type']}")
@@ -111,7 +112,7 @@ def test_train_denoiser_returns_an_autoencoder(run):
 @pytest.mark.points(1)
 def test_denoising_mse_reports_less_error_after_denoising(run):
     """denoising_mse reports the noisy and the denoised test MSE, and the denoiser lowers it"""
-    for kind in NOISE_LEVELS:
+    for kind in LEVELS:
         report = run.value(f"report {kind}")
         call = f"denoising_mse(model, test_set, {kind!r})"
         check(isinstance(report, dict) and all(is_number(report.get(key)) for key in ("noisy", "denoised")),

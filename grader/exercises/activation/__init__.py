@@ -1,0 +1,37 @@
+"""Exercise "activation": the probes of ``activation.py`` and the fixed inputs of its checks."""
+from __future__ import annotations
+
+from ...probes import Probe, describe_activation
+
+TITLE = "which nonlinearity trains best"
+FUNCTIONS = ("get_activation", "train_and_evaluate", "compare_activations", "choose_activation")
+
+CHOICES = {  # case: (results, activation with the lowest MSE)
+    "in order": ({"relu": 0.03, "tanh": 0.05, "sigmoid": 0.06}, "relu"),
+    "shuffled": ({"sigmoid": 0.06, "elu": 0.028, "relu": 0.03}, "elu"),
+}
+NAMES = ("relu", "leaky_relu", "tanh", "sigmoid", "gelu", "elu")
+UNKNOWN = "swish"
+COMPARED = ("relu", "tanh", "sigmoid")  # their gaps under the budget exceed run-to-run noise
+
+
+def probes(seed: int) -> list[Probe]:
+    """The calls on a submission, in order, for the inputs drawn with ``seed``."""
+    found = [Probe("constants", "NAMES and BUDGET", lambda m, i, e: {"NAMES": m.NAMES, "BUDGET": m.BUDGET.asdict()})]
+    for name in NAMES:
+        found.append(Probe(f"get {name}", f"get_activation({name!r})",
+                           lambda m, i, e, n=name: describe_activation(m.get_activation(n), i.line())))
+    found.append(Probe("get unknown", f"get_activation({UNKNOWN!r})", lambda m, i, e: m.get_activation(UNKNOWN)))
+    for case, (results, _) in CHOICES.items():
+        found.append(Probe(f"choose {case}", f"choose_activation({results})",
+                           lambda m, i, e, r=results: m.choose_activation(dict(r))))
+    compare = f"compare_activations(train_set, test_set, names={COMPARED}, seed={seed})"
+    found += [
+        Probe("train", f"train_and_evaluate('tanh', train_set, test_set, seed={seed})",
+              lambda m, i, e: m.train_and_evaluate("tanh", i.train_set(), i.test_set(), seed=seed)),
+        Probe("compare", compare,
+              lambda m, i, e: m.compare_activations(i.train_set(), i.test_set(), names=COMPARED, seed=seed)),
+        Probe("choice", f"choose_activation({compare})", lambda m, i, e: m.choose_activation(e["compare"]),
+              needs="compare"),
+    ]
+    return found

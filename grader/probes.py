@@ -1,0 +1,98 @@
+"""What the probes of an exercise are: the calls the grader makes on a submission, and the inputs it passes.
+
+Each exercise folder (``grader/exercises/<name>/``) defines ``probes(seed)``: the list of :class:`Probe`
+in the order they run, cheap calls first. Inside the sandbox a probe calls the submission's functions and
+its value is sent out as plain data; outside, the checks of the folder compare those values with the rules
+of the exercise and with the reference solution's.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+from torch import nn
+
+from ae.data import exercise_datasets
+
+from .wire import type_name
+
+SAMPLE_IMAGES = 4  # test images the models and corruptions are run on
+PUBLIC_SEED = 0  # the seed of the public inputs: the students' own checks and the book use it
+RELATIVE_TOLERANCE = 0.10  # a test MSE passes within this fraction of the reference solution's
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One call of a submission: ``run(module, inputs, earlier)`` gives its value (``earlier``: the values of
+    the probes run before, by name); ``show`` turns it into what is sent out; ``needs`` names a probe whose
+    value it uses, so that it is not run when that one failed."""
+
+    name: str
+    call: str  # the call as messages show it
+    run: Callable
+    show: Callable | None = None
+    needs: str | None = None
+
+
+class Inputs:
+    """What the probes pass, fresh for every call: the exercise data drawn with ``seed``, and that seed.
+
+    The public inputs (``seed=PUBLIC_SEED``) are the first images of each split, as on the book's pages;
+    any other seed draws other images and passes that seed to the submission's functions.
+    """
+
+    def __init__(self, seed: int = PUBLIC_SEED):
+        self.seed = seed
+        self._train, self._test = exercise_datasets(None if seed == PUBLIC_SEED else seed)
+
+    def train_set(self):
+        return _copy(self._train)
+
+    def test_set(self):
+        return _copy(self._test)
+
+    def images(self):
+        """The first test images as floats in [0, 1], shape ``(SAMPLE_IMAGES, 1, 28, 28)``."""
+        return self._test.data[:SAMPLE_IMAGES].unsqueeze(1).float().div(255)
+
+    @staticmethod
+    def gray():
+        """Uniform gray images (0.5 everywhere), shape ``(SAMPLE_IMAGES, 1, 28, 28)``: a corruption's statistics
+        show on them."""
+        return torch.full((SAMPLE_IMAGES, 1, 28, 28), 0.5)
+
+    @staticmethod
+    def line():
+        """Evenly spaced points from -3 to 3, where the activations are compared."""
+        return torch.linspace(-3, 3, 13)
+
+    @staticmethod
+    def generator(seed: int):
+        return torch.Generator().manual_seed(seed)
+
+
+def _copy(dataset):
+    fresh = copy.copy(dataset)
+    fresh.data, fresh.targets = dataset.data.clone(), dataset.targets.clone()
+    return fresh
+
+
+@torch.no_grad()
+def describe_model(model, images):
+    """What a returned model is and does: its type, its output on ``images`` and, if it has ``encode``, the codes."""
+    facts = {"type": type_name(model), "is_module": isinstance(model, nn.Module)}
+    if facts["is_module"]:
+        model.eval()
+        facts["output"] = model(images)
+        facts["code"] = model.encode(images) if callable(getattr(model, "encode", None)) else None
+    return facts
+
+
+def describe_activation(module, line):
+    """What a returned activation is and does: its type and its output on ``line``."""
+    facts = {"type": type_name(module), "is_module": isinstance(module, nn.Module)}
+    if facts["is_module"]:
+        facts["output"] = module(line)
+    return facts
