@@ -18,6 +18,7 @@ book: $(VENV)/.installed
 	$(BIN)/jupyter-book build -W -n --keep-going .
 
 test: $(VENV)/.installed
+	bash tools/system-packages.sh
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed
@@ -30,3 +31,8 @@ clean:
 .PHONY: release
 release:
 	$(PYTHON) tools/release.py
+
+# The Gradescope autograder, with the solutions and MNIST (from AE_DATA_DIR): dist/autograder.zip (git-ignored).
+.PHONY: autograder
+autograder: $(VENV)/.installed
+	$(BIN)/python tools/autograder.py --force

@@ -11,6 +11,8 @@ import tempfile
 from pathlib import Path
 
 _PACKAGE_PARENT = Path(__file__).resolve().parent.parent
+_UMASK = os.umask(0o022)  # read once, at import (setting it is not thread-safe), and put back at once
+os.umask(_UMASK)
 
 
 def course_root() -> Path:
@@ -46,6 +48,7 @@ def atomic_write(path, write) -> Path:
     descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(descriptor)
     try:
+        os.chmod(name, 0o666 & ~_UMASK)  # the modes of a file made with open(), not mkstemp's private 0600
         write(Path(name))
         os.replace(name, path)
     except BaseException:

@@ -1,4 +1,5 @@
-"""How long grading takes: one submission, then a class with ``--jobs 1`` and with ``--jobs 2``.
+"""How long grading takes, each submission isolated by bubblewrap: one submission, then a class with ``--jobs 1``
+and with ``--jobs 2``.
 
     python benchmarks/grading.py [--class-size 10]
 
@@ -25,8 +26,8 @@ REPO = Path(__file__).resolve().parent.parent
 def grade(folders, csv_path: Path, env: dict, jobs: int) -> float:
     """Seconds ``python -m ae.grade`` takes on ``folders``; fails unless every submission gets full marks."""
     start = time.monotonic()
-    subprocess.run([sys.executable, "-m", "ae.grade", *map(str, folders), "--csv", str(csv_path), "--jobs",
-                    str(jobs)], cwd=REPO, env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([sys.executable, "-m", "ae.grade", *map(str, folders), "--csv", str(csv_path), "--force",
+                    "--jobs", str(jobs)], cwd=REPO, env=env, check=True, stdout=subprocess.DEVNULL)
     seconds = time.monotonic() - start
     with open(csv_path) as f:
         rows = list(csv.DictReader(f))

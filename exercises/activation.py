@@ -2,7 +2,7 @@
 
 Write the four functions below; the task, hints and how to check your work are on the book page
 ``book/exercises/activation.md``. Keep the names, the arguments and the constants as they are: the grader
-calls these functions with the data of ``ae.grading.exercise_datasets()``.
+calls these functions with the data of ``ae.exercise_datasets()``.
 """
 from __future__ import annotations
 

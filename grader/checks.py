@@ -6,7 +6,7 @@ import math
 import pytest
 import torch
 
-from .probes import RELATIVE_TOLERANCE
+from .exercises import RELATIVE_TOLERANCE
 from .sandbox import ProbeFailed
 from .wire import Unknown
 

@@ -1,28 +1,37 @@
 """Gradescope: the ``results.json`` of one graded submission, and the autograder that writes it.
 
-    python -m grader.gradescope [--root /autograder]
+    python -m grader.gradescope [--root /autograder] [--timeout SECONDS] [--isolation auto|bwrap|user]
 
-is what the bundle's ``run_autograder`` runs (``make autograder`` builds the bundle, see
-``grader/autograder/``): it grades ``ROOT/submission`` with the instructor's seed and writes
-``ROOT/results/results.json`` in Gradescope's format, one test per check. Public checks are visible at once,
-the checks against the reference solution after the grades are published.
+is what the bundle's ``run_autograder`` runs (``make autograder`` builds the bundle: ``tools/autograder.py``,
+``grader/autograder/``). It grades a private copy of ``ROOT/submission`` with the instructor's seed and writes
+``ROOT/results/results.json`` in Gradescope's format, one test per check, even when grading fails (zero points,
+the reason in ``output``). Public checks are visible at once, the checks against the reference solution after
+the grades are published. The submission runs in bubblewrap where it works, else (Gradescope's containers have
+no user namespaces) as the unprivileged user ``$GRADER_SANDBOX_USER``, from whom file modes hide the solutions,
+the reference records and the results.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import pwd
 import shutil
-import subprocess
+import stat
 import sys
 import tempfile
 from pathlib import Path
 
-from ae.paths import atomic_write
+from ae.paths import atomic_write, cache_dir, data_dir
 
-from .sandbox import bwrap_works
+from .registry import names
+from .sandbox import DEFAULT_TIME_LIMIT, SANDBOX_USER, bwrap_works, missing_isolation_message
 
 COURSE = Path(__file__).resolve().parent.parent
+
+
+class CannotGrade(Exception):
+    """This container cannot grade: the message says why (the instructor's to fix)."""
 
 
 def results(report: dict) -> dict:
@@ -43,35 +52,118 @@ def write_results(path, report: dict) -> None:
     atomic_write(path, lambda tmp: tmp.write_text(text))
 
 
+def choose_isolation(asked: str) -> str:
+    """``bwrap`` where it works (unless ``user`` is asked), else ``user``; CannotGrade if neither can work."""
+    if asked != "user" and bwrap_works():
+        return "bwrap"
+    if asked == "bwrap":
+        raise CannotGrade(f"--isolation bwrap: {missing_isolation_message()}")
+    if os.geteuid() != 0:
+        raise CannotGrade(f"user isolation runs the submission as {SANDBOX_USER!r}, which needs root")
+    try:
+        uid = pwd.getpwnam(SANDBOX_USER).pw_uid
+    except KeyError:
+        raise CannotGrade(f"the user {SANDBOX_USER!r} of user isolation does not exist (setup.sh creates it)") from None
+    if uid == 0:
+        raise CannotGrade(f"the user {SANDBOX_USER!r} of user isolation is root: name an unprivileged one")
+    return "user"
+
+
+def _add_mode(path: Path, bits: int) -> None:
+    mode = path.lstat().st_mode
+    if not stat.S_ISLNK(mode) and mode & bits != bits:
+        path.chmod(stat.S_IMODE(mode) | bits)
+
+
 def lock_down(root: Path) -> None:
-    """File modes for ``user`` isolation: what the submission's user must not read is root's alone."""
-    for private in (root / "results", COURSE / "solutions", COURSE / ".cache", COURSE / "results"):
+    """File modes for ``user`` isolation: the solutions, the reference records and the results are root's alone;
+    the packages and the data are readable by all, and the folders above them (inside the course and ``root``)
+    can be passed through. Python and its packages must be readable by all already (setup.sh sees to it)."""
+    for private in (COURSE / "solutions", cache_dir(), root / "results"):
         private.mkdir(parents=True, exist_ok=True)
         private.chmod(0o700)
-    for public in (COURSE, COURSE / "ae", COURSE / "grader", root / "source" if (root / "source").exists() else COURSE):
-        public.chmod(0o755)
+    public = [COURSE / "ae", COURSE / "grader", data_dir() / "MNIST" / "raw"]
+    for tree in public:
+        for folder, _, files in os.walk(tree):
+            _add_mode(Path(folder), 0o555)
+            for name in files:
+                _add_mode(Path(folder) / name, 0o444)
+    for path in public:
+        for folder in (path.resolve(), *path.resolve().parents):
+            if folder == Path("/"):
+                break
+            if root.resolve() in (folder, *folder.parents) or COURSE in (folder, *folder.parents):
+                _add_mode(folder, 0o111)
+
+
+def submission_folder(folder: Path) -> Path:
+    """The folder of the submission that holds its exercise files: ``folder``, or the one below it with the most
+    (a student who uploads a folder, or a zip of one)."""
+    if not folder.is_dir():
+        raise CannotGrade(f"{folder} is missing: Gradescope puts the submission there")
+    files = {f"{name}.py" for name in names()}
+
+    def found(path: Path) -> int:
+        return len(files & {p.name for p in path.iterdir()})
+
+    if found(folder):
+        return folder
+    below = [p for p in folder.rglob("*") if p.is_dir() and not p.is_symlink()
+             and not any(part.startswith((".", "__")) for part in p.relative_to(folder).parts)]
+    best = max(below, key=lambda p: (found(p), -len(p.parts)), default=folder)
+    return best if found(best) else folder
+
+
+def private_copy(folder: Path, destination: Path) -> None:
+    """Copy the Python files of ``folder`` (links as links: the grader refuses them, saying so)."""
+    destination.mkdir()
+    for path in folder.glob("*.py"):
+        if path.is_symlink():
+            (destination / path.name).symlink_to(os.readlink(path))
+        elif path.is_file():
+            shutil.copyfile(path, destination / path.name)
+
+
+def grade(root: Path, timeout: float, asked: str) -> dict:
+    """The grading report of ``root/submission``; a report of zeros saying why when it could not be graded."""
+    from .batch import grade_one  # here: grader.batch imports this module
+
+    try:
+        isolation = choose_isolation(asked)
+        if isolation == "user":
+            lock_down(root)
+        folder = submission_folder(root / "submission")
+        with tempfile.TemporaryDirectory(prefix="grader-gradescope-") as work:
+            copy = Path(work) / "submission"
+            private_copy(folder, copy)
+            report = grade_one(copy, Path(work), timeout=timeout, memory=None, seed=None, isolation=isolation)
+    except CannotGrade as error:
+        return {"exercises": {}, "points": 0, "checks": [], "error": f"grader error: {error}"}
+    except Exception as error:  # noqa: BLE001 - whatever fails, Gradescope gets a results.json saying why
+        return {"exercises": {}, "points": 0, "checks": [], "error": f"grader error: {type(error).__name__}: {error}"}
+    report.setdefault("isolation", isolation)
+    return report
 
 
 def main(argv=None) -> int:
+    """Grade ``ROOT/submission`` and write ``ROOT/results/results.json``; 1 if the grader failed."""
     parser = argparse.ArgumentParser(prog="python -m grader.gradescope", description=__doc__.splitlines()[0])
     parser.add_argument("--root", default="/autograder", help="Gradescope's folder (default %(default)s)")
-    parser.add_argument("--timeout", type=float, default=300.0, help="seconds per exercise (default %(default)s)")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIME_LIMIT,
+                        help="seconds each exercise may run (default %(default)s)")
+    parser.add_argument("--isolation", choices=("auto", "bwrap", "user"), default="auto",
+                        help="auto: bwrap where it works, else user (default %(default)s)")
     args = parser.parse_args(argv)
-    root = Path(args.root)
-    (root / "results").mkdir(parents=True, exist_ok=True)
-    isolation = "bwrap" if bwrap_works() else "user"
-    if isolation == "user":
-        lock_down(root)
-    from .batch import grade_one
-
-    with tempfile.TemporaryDirectory(prefix="grader-gradescope-") as work:
-        submission = Path(work) / "submission"
-        shutil.copytree(root / "submission", submission, symlinks=True)
-        report = grade_one(submission, Path(work), timeout=args.timeout, memory=None, seed=None, isolation=isolation)
-    report.setdefault("isolation", isolation)
+    root = Path(args.root).resolve()
+    try:
+        (root / "results").mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        parser.exit(1, f"{parser.prog}: error: cannot create {root / 'results'}: {error.strerror}\n")
+    report = grade(root, args.timeout, args.isolation)
     write_results(root / "results" / "results.json", report)
-    print(f"graded with {isolation} isolation: {report.get('points', 0)} / {report.get('max_points', '?')}")
-    return 0
+    print(f"graded with {report.get('isolation', 'no')} isolation: {report.get('points', 0)} / "
+          f"{report.get('max_points', '?')}; {results(report)['output']}")
+    return 1 if "error" in report else 0
 
 
 if __name__ == "__main__":

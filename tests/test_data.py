@@ -105,3 +105,17 @@ def test_data_dir_follows_the_environment(tmp_path, monkeypatch):
 def test_unknown_dataset_is_a_value_error():
     with pytest.raises(ValueError, match="unknown dataset 'emnist': choose one of mnist"):
         ae.load_mnist(dataset="emnist")
+
+
+def test_exercise_data_is_public_without_a_seed_and_drawn_with_one():
+    public_train, public_test = ae.exercise_datasets()
+    assert (len(public_train.data), len(public_test.data)) == ae.data.EXERCISE_IMAGES
+    train_set, _ = ae.get_datasets()
+    assert torch.equal(public_train.data, train_set.data[: len(public_train.data)])
+    drawn_train, drawn_test = ae.exercise_datasets(seed=7)
+    assert (len(drawn_train.data), len(drawn_test.data)) == ae.data.EXERCISE_IMAGES
+    assert len(set(drawn_train.targets.tolist())) == ae.data.EXERCISE_CLASSES
+    assert set(drawn_test.targets.tolist()) == set(drawn_train.targets.tolist())
+    again, _ = ae.exercise_datasets(seed=7)
+    other, _ = ae.exercise_datasets(seed=8)
+    assert torch.equal(again.data, drawn_train.data) and not torch.equal(other.data, drawn_train.data)

@@ -1,10 +1,15 @@
 """The grader graded: a class of known submissions must get exactly the points they deserve.
 
 One ``python -m ae.grade`` run grades the solutions, the untouched stubs and the faulty submissions of
-``tests/submissions`` (see its README); every test below reads that run's CSV and Gradescope files.
+``tests/submissions`` (see its README): bugs, attacks, and honest but odd code. Every test below reads that
+run's CSV, its Gradescope files, and what the machine looks like after it. The points each submission deserves
+are computed from the checks' own ``@pytest.mark.points`` and the names of the checks it must fail.
 """
+import ast
 import csv
+import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -12,39 +17,91 @@ from pathlib import Path
 
 import pytest
 
+from ae.paths import cache_dir
+from grader import reference
+from grader.registry import FOLDER, names
+
 REPO = Path(__file__).resolve().parent.parent
 SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
 TIME_LIMIT = 60  # per exercise: a hanging submission costs this long
+MARKER = "ae-grader-escape-marker"  # in the command line of every process that tests/submissions/escapes starts
+ALL, NONE = "all", ()
 
-# Points (latent_size, activation, denoising) out of (10, 10, 10), and a word the row's notes must hold.
+# Per submission: the checks it fails, per exercise (ALL, NONE when omitted, or check names), and a word of its notes.
 EXPECTED = {
-    "solutions": ((10, 10, 10), ""),
-    "exercises": ((0, 0, 0), "not implemented"),
-    # latent_size: sweep raises; its interface, seeding, choice and build checks pass (1+1+1+1+1).
-    "raises": ((5, 0, 0), "ZeroDivisionError"),
-    # activation: compare_activations never returns; the checks of get_activation and choose pass (1+2+1+1).
-    "hangs": ((0, 5, 0), "time limit"),
-    # denoising: train_denoiser exhausts memory; the five checks of the corruptions pass.
-    "memory": ((0, 0, 5), "out of memory"),
-    # activation: train_and_evaluate calls os._exit; the checks of the calls made before it pass (1+2+1+1).
-    "exits": ((0, 5, 0), "exited"),
-    "syntax_error": ((0, 0, 0), "SyntaxError"),
-    # latent_size is right and prints fake results: full points; activation prints fake results only: zero.
-    "fake_output": ((10, 0, 0), "NotImplementedError"),
-    "imports_solutions": ((0, 0, 0), "does not let submissions read"),
-    # latent_size: sweep replaces torch.manual_seed: the checks of the calls made before it pass (1+1+1+1+1);
-    # activation replaces ae.evaluate on import: zero; denoising only reseeds the generators: full points.
-    "tampers": ((5, 0, 10), "torch.manual_seed"),
-    # every model has a code of 64: build's shape and its match, the sweep (2) and the choice fail.
-    "wrong_latent_size": ((5, 0, 0), "checks failed"),
-    # the largest size reaching the target: the fixed choices and the chosen size fail.
-    "choose_largest": ((8, 0, 0), "checks failed"),
-    # the target is noisy: masking gets worse (the sanity check fails) and both denoised MSEs miss the reference.
-    "noise_in_target": ((0, 0, 7), "checks failed"),
-    "noise_in_target_again": ((0, 0, 7), "checks failed"),
-    # GELU's tanh approximation: only the check of the six functions' values fails.
-    "wrong_gelu": ((0, 8, 0), "checks failed"),
+    "solutions": ({}, ""),
+    "exercises": ({e: ALL for e in names()}, "not implemented"),
+    "raises": ({"activation": ALL, "denoising": ALL, "latent_size": (
+        "test_sweep_gives_one_test_mse_per_latent_size", "test_same_seed_same_numbers", "test_sweep_matches_the_reference",
+        "test_chosen_latent_size_matches_the_reference")}, "ZeroDivisionError"),
+    "hangs": ({"latent_size": ALL, "denoising": ALL, "activation": (
+        "test_compare_activations_gives_one_test_mse_per_name", "test_same_seed_same_numbers",
+        "test_comparison_matches_the_reference", "test_chosen_activation_matches_the_reference")}, "time limit"),
+    "memory": ({"latent_size": ALL, "activation": ALL, "denoising": (
+        "test_train_denoiser_returns_an_autoencoder", "test_denoising_mse_reports_less_error_after_denoising",
+        "test_noisy_mse_matches_the_reference", "test_gaussian_denoiser_matches_the_reference",
+        "test_mask_denoiser_matches_the_reference")}, "out of memory"),
+    "exits": ({"latent_size": ALL, "denoising": ALL, "activation": (
+        "test_compare_activations_gives_one_test_mse_per_name", "test_same_seed_same_numbers",
+        "test_comparison_matches_the_reference", "test_chosen_activation_matches_the_reference")}, "exit"),
+    "syntax_error": ({e: ALL for e in names()}, "SyntaxError"),
+    # latent_size is right and prints fake results: full points; activation prints fake records only: zero.
+    "fake_output": ({"activation": ALL, "denoising": ALL}, "NotImplementedError"),
+    "imports_solutions": ({e: ALL for e in names()}, "No module named 'solutions'"),
+    # sweep disables torch's seeding and returns zeros; activation rebinds ae.evaluate, which ae.train does not use.
+    "tampers": ({"latent_size": (
+        "test_sweep_gives_one_test_mse_per_latent_size", "test_same_seed_same_numbers",
+        "test_sweep_matches_the_reference", "test_chosen_latent_size_matches_the_reference")}, "checks failed"),
+    "wrong_latent_size": ({"activation": ALL, "denoising": ALL, "latent_size": (
+        "test_build_autoencoder_returns_an_autoencoder", "test_build_autoencoder_matches_the_reference",
+        "test_sweep_matches_the_reference", "test_chosen_latent_size_matches_the_reference")}, "checks failed"),
+    "choose_largest": ({"activation": ALL, "denoising": ALL, "latent_size": (
+        "test_choose_latent_size_picks_the_smallest_size_reaching_the_target",
+        "test_chosen_latent_size_matches_the_reference")}, "checks failed"),
+    "noise_in_target": ({"latent_size": ALL, "activation": ALL, "denoising": (
+        "test_denoising_mse_reports_less_error_after_denoising", "test_gaussian_denoiser_matches_the_reference",
+        "test_mask_denoiser_matches_the_reference")}, "checks failed"),
+    "wrong_gelu": ({"latent_size": ALL, "denoising": ALL, "activation": (
+        "test_get_activation_computes_the_named_function",)}, "checks failed"),
+    # Attacks and nothing else: zero.
+    "reads_hidden": ({e: ALL for e in names()}, "nothing to steal"),
+    "forges_records": ({e: ALL for e in names()}, "refused"),
+    "patches_grader": ({e: ALL for e in names()}, "did not finish"),
+    "escapes": ({e: ALL for e in names()}, "NotImplementedError"),
+    # It writes into everything it can reach, its own channel to the grader included: refused.
+    "writes_everywhere": ({e: ALL for e in names()}, "refused"),
+    # Numbers remembered from the public inputs fail against the instructor's seed (the chosen size with them).
+    "memorised": ({"activation": ALL, "denoising": ALL, "latent_size": (
+        "test_same_seed_same_numbers", "test_sweep_matches_the_reference",
+        "test_chosen_latent_size_matches_the_reference")}, "checks failed"),
+    # Honest but odd: a cyclic dict and a huge int fail only the checks that need them; float64 by default is fine.
+    "odd_values": ({"latent_size": (
+        "test_sweep_gives_one_test_mse_per_latent_size", "test_same_seed_same_numbers",
+        "test_sweep_matches_the_reference", "test_chosen_latent_size_matches_the_reference"), "activation": (
+        "test_compare_activations_gives_one_test_mse_per_name", "test_same_seed_same_numbers",
+        "test_comparison_matches_the_reference", "test_chosen_activation_matches_the_reference")}, "cannot read"),
 }
+COPIES = {"noise_in_target_again": "noise_in_target", "solutions_again": "solutions"}
+
+
+def check_points() -> dict:
+    """{exercise: {check function: points}}, read from the ``@pytest.mark.points(n)`` of the checks' files."""
+    points = {}
+    for exercise in names():
+        for path in sorted((FOLDER / exercise).glob("test_*.py")):
+            for node in ast.parse(path.read_text()).body:
+                for decorator in getattr(node, "decorator_list", []):
+                    if isinstance(decorator, ast.Call) and ast.unparse(decorator.func) == "pytest.mark.points":
+                        points.setdefault(exercise, {})[node.name] = decorator.args[0].value
+    return points
+
+
+def deserved(name: str) -> dict:
+    """{exercise: points} that submission ``name`` deserves."""
+    lost, _ = EXPECTED[COPIES.get(name, name)]
+    points = check_points()
+    return {e: 0 if lost.get(e, NONE) == ALL else sum(p for check, p in points[e].items()
+                                                      if check not in lost.get(e, NONE)) for e in names()}
 
 
 def build(name: str, folder: Path) -> None:
@@ -59,78 +116,136 @@ def build(name: str, folder: Path) -> None:
             shutil.copy(path, folder / path.name)
 
 
+def tree_digest(root: Path) -> dict:
+    """{path: sha256} of the files under ``root`` (caches and environments left out)."""
+    skip = {".venv", "__pycache__", ".pytest_cache", "_build", ".cache", "release", "dist", ".git"}
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*"))
+            if p.is_file() and not skip & set(p.relative_to(root).parts)}
+
+
+def escaped_processes() -> list[str]:
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if MARKER.encode() in cmdline.read_bytes():
+                found.append(cmdline.parent.name)
+        except OSError:
+            pass
+    return found
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """The CSV rows (by submission) and the Gradescope folder of one grading of the whole class."""
+    """One grading of the whole class: the CSV rows, the Gradescope folder, the output, and the machine after."""
     work = tmp_path_factory.mktemp("class")
+    seed = reference.grading_seed()
+    for exercise in names():
+        reference.reference(exercise, seed)
+    cache = tree_digest(cache_dir() / "grading")
     folders = []
-    for name in EXPECTED:
-        if name in ("solutions", "exercises"):
-            shutil.copytree(REPO / name, work / name)
+    for name in [*EXPECTED, *COPIES]:
+        if name in ("solutions", "exercises", "solutions_again"):
+            shutil.copytree(REPO / COPIES.get(name, name), work / name)
         else:
-            build(name.removesuffix("_again"), work / name)
-        folders.append(str(work / name))
-    command = [sys.executable, "-m", "ae.grade", *folders, "--csv", str(work / "grades.csv"),
+            build(COPIES.get(name, name), work / name)
+        folders.append(work / name)
+    (work / "special_file").mkdir()
+    os.mkfifo(work / "special_file" / "activation.py")
+    folders.append(work / "special_file")
+    before = tree_digest(REPO)
+    command = [sys.executable, "-m", "ae.grade", *map(str, folders), "--csv", str(work / "grades.csv"),
                "--gradescope", str(work / "gradescope"), "--jobs", "2", "--timeout", str(TIME_LIMIT)]
-    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=1800)
-    assert done.returncode == 0, done.stdout + done.stderr
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=3000)
+    escaped = escaped_processes()
+    after = tree_digest(REPO)
     with open(work / "grades.csv") as f:
         rows = {row["submission"]: row for row in csv.DictReader(f)}
-    return rows, work / "gradescope", done.stdout
+    return {"rows": rows, "gradescope": work / "gradescope", "done": done, "escaped": escaped,
+            "changed": sorted(set(before.items()) ^ set(after.items())),
+            "cache_changed": sorted(set(cache.items()) ^ set(tree_digest(cache_dir() / "grading").items()))}
 
 
-@pytest.mark.parametrize("name", EXPECTED)
+@pytest.mark.parametrize("name", [*EXPECTED, *COPIES])
 def test_each_submission_gets_the_points_it_deserves(graded, name):
-    rows, _, _ = graded
-    row = rows[name]
-    points, word = EXPECTED[name]
-    assert (int(row["latent_size"]), int(row["activation"]), int(row["denoising"])) == points, row
-    assert int(row["total"]) == sum(points) and int(row["max"]) == 30
-    assert word in row["notes"], row["notes"]
+    row = graded["rows"][name]
+    points = deserved(name)
+    assert {e: int(row[e]) for e in names()} == points, row
+    assert int(row["total"]) == sum(points.values())
+    assert int(row["max"]) == sum(sum(checks.values()) for checks in check_points().values()) == 30
+    assert EXPECTED[COPIES.get(name, name)][1] in row["notes"], row["notes"]
+
+
+def test_a_failure_on_one_submission_stays_on_its_row(graded):
+    """A submission that cannot even be copied gets its row and its reason; every other row is graded."""
+    done, rows = graded["done"], graded["rows"]
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert rows["special_file"]["total"] == "0" and "could not be copied" in rows["special_file"]["notes"]
+    assert len(rows) == len(EXPECTED) + len(COPIES) + 1
+
+
+def test_no_process_of_any_submission_outlives_the_batch(graded):
+    assert graded["escaped"] == []
+
+
+def test_the_course_and_the_reference_records_are_unchanged_after_the_batch(graded):
+    assert graded["changed"] == [] and graded["cache_changed"] == []
 
 
 def test_same_submission_same_points(graded):
-    rows, _, _ = graded
-    assert {k: v for k, v in rows["noise_in_target"].items() if k != "submission"} == \
-           {k: v for k, v in rows["noise_in_target_again"].items() if k != "submission"}
+    rows = graded["rows"]
+    for name, original in COPIES.items():
+        assert {k: v for k, v in rows[name].items() if k != "submission"} == \
+               {k: v for k, v in rows[original].items() if k != "submission"}
 
 
 def test_the_printed_table_has_one_row_per_submission(graded):
-    _, _, printed = graded
-    lines = printed.splitlines()
-    assert lines[0].split()[:5] == ["submission", "latent_size", "activation", "denoising", "total"]
-    assert [line.split()[0] for line in lines[1:]] == list(EXPECTED)
+    lines = graded["done"].stdout.splitlines()
+    assert lines[0].split()[:2 + len(names())] == ["submission", *names(), "total"]
+    assert [line.split()[0] for line in lines[1:]] == [*EXPECTED, *COPIES, "special_file"]
 
 
 def test_gradescope_results_hold_every_check_with_its_points(graded):
-    rows, folder, _ = graded
+    rows, folder = graded["rows"], graded["gradescope"]
     for name in ("solutions", "wrong_gelu"):
         results = json.loads((folder / name / "results.json").read_text())
         assert results["score"] == int(rows[name]["total"])
         assert sum(test["score"] for test in results["tests"]) == results["score"]
-        assert sum(test["max_score"] for test in results["tests"]) == 30
-        assert all(set(test) == {"name", "score", "max_score", "output"} for test in results["tests"])
+        assert sum(test["max_score"] for test in results["tests"]) == int(rows[name]["max"])
+        assert all(set(test) == {"name", "score", "max_score", "output", "visibility"} for test in results["tests"])
+        assert {test["visibility"] for test in results["tests"]} == {"visible", "after_published"}
     tests = json.loads((folder / "wrong_gelu" / "results.json").read_text())["tests"]
     failed = [t for t in tests if t["name"].startswith("activation:") and t["score"] < t["max_score"]]
-    assert len(failed) == 1 and "gelu" in failed[0]["output"] and failed[0]["max_score"] == 2
+    assert len(failed) == 1 and "gelu" in failed[0]["output"]
 
 
 def test_student_self_check_says_what_is_expected():
     """``pytest tests/grading`` on the untouched stubs: zero points, and each failure points to the page."""
-    done = subprocess.run([sys.executable, "-m", "pytest", "tests/grading", "-k", "latent_size and not reference",
+    done = subprocess.run([sys.executable, "-m", "pytest", "tests/grading", "-k", "latent_size and test_public",
                            "-p", "no:cacheprovider"], cwd=REPO, capture_output=True, text=True, timeout=600)
+    public = (FOLDER / "latent_size" / "test_public.py").read_text()
+    total = sum(points for check, points in check_points()["latent_size"].items() if f"def {check}(" in public)
     assert done.returncode == 1
-    assert "latent_size      0 / 6" in done.stdout and "total            0 / 6" in done.stdout
-    assert "build_autoencoder(8, seed=0) raised NotImplementedError (it is not written yet)" in done.stdout
+    assert f"latent_size      0 / {total}" in done.stdout
+    assert "raised NotImplementedError (it is not written yet)" in done.stdout
     assert "see book/exercises/latent_size.md" in done.stdout
     assert "Traceback" not in done.stdout
 
 
-def test_a_missing_submission_folder_is_one_clear_error():
+def test_bad_command_lines_are_one_clear_error(tmp_path):
     done = subprocess.run([sys.executable, "-m", "pytest", "tests/grading", "--submission", "no/such/folder"],
                           cwd=REPO, capture_output=True, text=True, timeout=600)
     assert done.returncode == 4
     assert "--submission no/such/folder: no such folder" in done.stderr
-    done = subprocess.run([sys.executable, "-m", "ae.grade", "no/such/folder", "--csv", "grades.csv"],
-                          cwd=REPO, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "no/such/folder: no such folder" in done.stderr
+    (tmp_path / "taken.csv").write_text("my grades")
+    (tmp_path / "folder.csv").mkdir()
+    for args, message in [(["no/such/folder", "--csv", "grades.csv"], "no/such/folder: no such folder"),
+                          (["solutions", "--csv", str(tmp_path / "taken.csv")], "exists: pass --force"),
+                          (["solutions", "--csv", str(tmp_path / "folder.csv")], "is a folder"),
+                          (["solutions", "--csv", "/no/such/dir/g.csv"], "cannot be written"),
+                          (["solutions", "--csv", "g.csv", "--timeout", "nan"], "--timeout must be"),
+                          (["solutions", "--csv", "g.csv", "--timeout", "inf"], "--timeout must be"),
+                          (["solutions", "--csv", "g.csv", "--jobs", "0"], "--jobs must be")]:
+        done = subprocess.run([sys.executable, "-m", "ae.grade", *args], cwd=REPO, capture_output=True, text=True,
+                              timeout=600)
+        assert done.returncode == 2 and done.stderr.count("\n") == 1 and message in done.stderr, (args, done.stderr)
+    assert (tmp_path / "taken.csv").read_text() == "my grades"

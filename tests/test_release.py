@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from grader.registry import names
+
 REPO = Path(__file__).resolve().parent.parent
-EXERCISES = ("latent_size", "activation", "denoising")
 
 
 @pytest.fixture(scope="module")
@@ -20,10 +21,11 @@ def test_the_copy_leaves_out_the_solutions_and_the_checks_that_need_them(copy):
     assert not (copy / "solutions").exists()
     assert not (copy / "tests" / "submissions").exists()
     assert not (copy / "tests" / "test_grader.py").exists()
-    assert not list((copy / "tests" / "grading").glob("test_*_reference.py"))
-    for name in EXERCISES:
+    assert not (copy / "tests" / "test_autograder.py").exists() and not (copy / "grader" / "autograder").exists()
+    assert not list((copy / "grader" / "exercises").glob("*/test_reference.py"))
+    for name in names():
         assert (copy / "exercises" / f"{name}.py").read_text() == (REPO / "exercises" / f"{name}.py").read_text()
-        assert (copy / "tests" / "grading" / f"test_{name}.py").is_file()
+        assert (copy / "grader" / "exercises" / name / "test_public.py").is_file()
     assert "students' copy" in (copy / "README.md").read_text().split("## ")[0]
 
 

@@ -4,7 +4,7 @@
 
 The copy holds the files git knows (committed or not yet, ignored ones excepted), less the reference
 solutions, the grading checks that compare with them, and the grader's own tests, which grade the solutions.
-The public checks of tests/grading stay: in the copy, ``pytest tests/grading`` checks interfaces and sanity.
+The public checks (grader/exercises/*/test_public.py) stay: in the copy, ``pytest tests/grading`` checks interfaces and sanity.
 """
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 LEFT_OUT = ["solutions/*", "tests/submissions/*", "tests/test_grader.py", "tests/test_release.py",
-            "tests/grading/test_*_reference.py"]
+            "tests/test_autograder.py", "grader/exercises/*/test_reference.py", "grader/autograder/*",
+            "tools/autograder.py"]
 NOTE = ("> This is the students' copy of the course, written by `make release`: the reference solutions and the "
         "checks that compare with them are left out. `pytest tests/grading` checks your exercises' interfaces "
         "and behaviour.\n\n")

@@ -1,7 +1,7 @@
 """Checks of the exercise "activation" against the reference solution (not in the students' copy)."""
 import pytest
 
-from grader.probes import RELATIVE_TOLERANCE
+from grader.exercises import RELATIVE_TOLERANCE
 from grader.checks import check, constants_hint, show, within
 
 
