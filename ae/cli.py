@@ -3,17 +3,25 @@ per latent size and activation, ``python -m ae reproduce hinton2006`` reproduces
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
+import tempfile
+from dataclasses import fields
 from pathlib import Path
 
-import matplotlib
-
-from .data import DATASETS, DataError
-from .experiments import LATENT_SIZES, SWEEP_ACTIVATIONS, sweep
 from .hparams import OPTIMIZERS, HParams
-from .model import ACTIVATIONS
-from .reproduce import HINTON2006, PAPERS, format_table
-from .results import write_result
+
+# What --help shows, written out here so that building the parser imports neither torch nor matplotlib nor
+# scikit-learn: a command imports what it needs when it runs. tests/test_cli.py checks each against its source.
+ACTIVATION_NAMES = ("relu", "leaky_relu", "tanh", "sigmoid", "gelu", "elu")  # ae.model.ACTIVATIONS
+DATASET_NAMES = ("mnist", "fashion-mnist")  # ae.data.DATASETS
+SWEEP_LATENT_SIZES = (2, 8, 16, 32, 64)  # ae.experiments.LATENT_SIZES
+SWEEP_ACTIVATIONS = ("relu", "tanh", "sigmoid")  # ae.experiments.SWEEP_ACTIVATIONS
+PAPER_EPOCHS = {"hinton2006": 60}  # ae.reproduce.PAPERS, and the epochs of each paper's recipe
+TRAINING_IMAGES = 60_000  # the images of MNIST's training set, the most that --train-size can take
+
+DEVICES = re.compile(r"cpu|cuda(:[0-9]+)?")
 
 
 class Parser(argparse.ArgumentParser):
@@ -23,103 +31,238 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
+def check_device(device: str | None) -> str | None:
+    """``device`` (or ``$AE_DEVICE``) when it is ``cpu``, ``cuda`` or ``cuda:N``; ValueError for any other."""
+    source = "--device"
+    if not device and os.environ.get("AE_DEVICE"):
+        device, source = os.environ["AE_DEVICE"], "AE_DEVICE"
+    if device and not DEVICES.fullmatch(device):
+        raise ValueError(f"unknown device {device!r} ({source}): use 'cpu', 'cuda' or 'cuda:N'")
+    return device or None
+
+
+def _writable(folder: Path, what: str) -> None:
+    """Raise ValueError unless a file can be created in the existing ``folder``."""
+    try:
+        descriptor, name = tempfile.mkstemp(dir=folder, prefix=".ae-write-check.")
+        os.close(descriptor)
+        os.unlink(name)
+    except OSError as error:
+        raise ValueError(f"{what}: cannot write in {folder} ({error.strerror or error})") from None
+
+
+def check_run_folder(out, force: bool = False) -> Path:
+    """``out`` as a Path when it is a folder that exists or can be created, can be written, and holds no run.
+
+    Nothing is created. A folder that already holds ``model.pt`` is refused unless ``force``.
+    """
+    out = Path(out)
+    what = f"--out {out}"
+    existing = next(p for p in (out, *out.absolute().parents) if p.exists() or p.is_symlink())
+    if not existing.is_dir():
+        where = "is a file" if existing == out else f"cannot be created: {existing} is a file"
+        raise ValueError(f"{what} {where}, not a folder")
+    if existing == out and (out / "model.pt").exists() and not force:
+        raise ValueError(f"{what} already holds a run (model.pt): pass --force to replace it, or choose another folder")
+    _writable(existing, what)
+    return out
+
+
+def check_json_out(path) -> Path:
+    """``path`` as a Path when it names a file, not a folder, in an existing folder that can be written."""
+    path = Path(path)
+    what = f"--out {path}"
+    if path.is_dir():
+        raise ValueError(f"{what} is a folder: give the path of a JSON file, such as results/NAME.json")
+    folder = path.parent
+    if not folder.is_dir():
+        state = "is a file" if folder.exists() else "does not exist"
+        raise ValueError(f"{what}: its folder {folder} {state}")
+    _writable(folder, what)
+    return path
+
+
+def check_clean(allow_dirty: bool) -> None:
+    """Raise ValueError when the git tree has uncommitted changes, unless ``allow_dirty``."""
+    from .results import tree_is_dirty
+
+    if not allow_dirty and tree_is_dirty():
+        raise ValueError("the git tree has uncommitted changes, so the result's commit would not say what produced "
+                         "it: commit them first, or pass --allow-dirty to write the result marked dirty")
+
+
+def save_figure(figure, path: Path) -> None:
+    """Write ``figure`` as a PNG to ``path`` atomically, then close it."""
+    import matplotlib.pyplot as plt
+
+    from .paths import atomic_write
+
+    atomic_write(path, lambda tmp: figure.savefig(tmp, format="png", dpi=100))
+    plt.close(figure)
+
+
 def train_command(args) -> None:
+    hp = HParams(latent_size=args.latent_size, hidden=args.hidden, activation=args.activation, lr=args.lr,
+                 optimizer=args.optimizer, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
+                 dataset=args.dataset)
+    device = check_device(args.device)
+    out = check_run_folder(args.out, args.force)
+
+    import matplotlib
+
     matplotlib.use("Agg")
     from .cache import save_checkpoint
     from .data import TensorLoader, load_mnist
     from .plots import plot_losses, show_reconstructions
     from .train import evaluate, fit, get_device
 
-    hp = HParams(latent_size=args.latent_size, hidden=args.hidden, activation=args.activation, lr=args.lr,
-                 optimizer=args.optimizer, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
-                 dataset=args.dataset)
-    device = get_device(args.device)
+    device = get_device(device)
     test_set = load_mnist(False, dataset=hp.dataset)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     model, logs = fit(hp, device, progress=not args.no_progress)
     test_mse, accuracy = evaluate(model, TensorLoader(test_set, 1000, shuffle=False, device=device))
-    save_checkpoint(out / "model.pt", model, hp, logs)
-    plot_losses(logs).savefig(out / "losses.png", dpi=100)
-    show_reconstructions(model, test_set.data[:8].float().div(255)).savefig(out / "reconstructions.png", dpi=100)
+    out.mkdir(parents=True, exist_ok=True)
+    save_figure(plot_losses(logs), out / "losses.png")
+    save_figure(show_reconstructions(model, test_set.data[:8].float().div(255)), out / "reconstructions.png")
+    save_checkpoint(out / "model.pt", model, hp, logs)  # last: a folder with model.pt holds a whole run
     print(f"done: test_mse={test_mse:.5f} accuracy={accuracy:.4f} (files in {out})")
 
 
 def sweep_command(args) -> None:
+    base = HParams(epochs=args.epochs, dataset=args.dataset)
+    for activation in args.activations:
+        for latent_size in args.latent_sizes:
+            base.replace(latent_size=latent_size, activation=activation)  # every run's values, checked first
+    device = check_device(args.device)
     command = (f"python -m ae sweep --latent-sizes {' '.join(map(str, args.latent_sizes))} "
                f"--activations {' '.join(args.activations)} --epochs {args.epochs} --dataset {args.dataset}")
     if args.out is not None:
-        command += f" --out {args.out}"
-    base = HParams(epochs=args.epochs, dataset=args.dataset)
-    result = sweep(args.latent_sizes, args.activations, base, args.device, command)
+        check_json_out(args.out)
+        check_clean(args.allow_dirty)
+        command += f" --out {args.out}" + " --allow-dirty" * args.allow_dirty
+
+    from .experiments import sweep
+    from .results import write_result
+
+    result = sweep(args.latent_sizes, args.activations, base, device, command)
     for pca in result["pca"]:
         print(f"{'PCA':>8} latent {pca['latent_size']:>3}: test MSE {pca['test_mse']:.5f}")
     if args.out is not None:
-        print(f"written to {write_result(args.out, result)}")
+        print(f"written to {write_result(args.out, result, allow_dirty=args.allow_dirty)}")
 
 
 def reproduce_command(args) -> None:
-    command = f"python -m ae reproduce {args.paper} --epochs {args.epochs}"
+    epochs = PAPER_EPOCHS[args.paper] if args.epochs is None else args.epochs
+    HParams(epochs=epochs)  # the bounds of epochs, checked first
+    if args.train_size is not None and not 1 <= args.train_size <= TRAINING_IMAGES:
+        raise ValueError(f"train_size must be an integer from 1 to {TRAINING_IMAGES}, got {args.train_size}")
+    device = check_device(args.device)
+    command = f"python -m ae reproduce {args.paper} --epochs {epochs}"
     if args.train_size is not None:
         command += f" --train-size {args.train_size}"
     if args.out is not None:
-        command += f" --out {args.out}"
-    result = PAPERS[args.paper](args.epochs, args.train_size, args.device, command)
+        check_json_out(args.out)
+        check_clean(args.allow_dirty)
+        command += f" --out {args.out}" + " --allow-dirty" * args.allow_dirty
+
+    from .reproduce import PAPERS, format_table
+    from .results import write_result
+
+    result = PAPERS[args.paper](epochs, args.train_size, device, command)
     print(format_table(result))
     if args.out is not None:
-        print(f"written to {write_result(args.out, result)}")
+        print(f"written to {write_result(args.out, result, allow_dirty=args.allow_dirty)}")
 
 
 def build_parser() -> Parser:
+    """The parser of ``python -m ae``; building it imports neither torch nor matplotlib nor scikit-learn."""
     parser = Parser(prog="python -m ae", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
-    d = HParams()
+    d = {field.name: field.default for field in fields(HParams)}
+    device_help = "cpu, cuda or cuda:N (default: $AE_DEVICE, else cuda when available)"
+    dirty_help = "write --out even from a git tree with uncommitted changes (the file records \"dirty\": true)"
     p = commands.add_parser("train", help="train an autoencoder and save its checkpoint and figures")
-    p.add_argument("--latent-size", type=int, default=d.latent_size, help="size of the code (default %(default)s)")
-    p.add_argument("--hidden", type=int, nargs="+", default=list(d.hidden),
+    p.add_argument("--latent-size", type=int, default=d["latent_size"], help="size of the code (default %(default)s)")
+    p.add_argument("--hidden", type=int, nargs="+", default=list(d["hidden"]),
                    help="widths of the hidden layers, encoder side (default %(default)s)")
-    p.add_argument("--activation", default=d.activation, help=f"one of {', '.join(ACTIVATIONS)} (default %(default)s)")
-    p.add_argument("--lr", type=float, default=d.lr, help="learning rate (default %(default)s)")
-    p.add_argument("--optimizer", default=d.optimizer, help=f"one of {', '.join(OPTIMIZERS)} (default %(default)s)")
-    p.add_argument("--epochs", type=int, default=d.epochs, help="passes over the training set (default %(default)s)")
-    p.add_argument("--batch-size", type=int, default=d.batch_size, help="images per step (default %(default)s)")
-    p.add_argument("--seed", type=int, default=d.seed, help="random seed (default %(default)s)")
-    p.add_argument("--dataset", default=d.dataset, help=f"one of {', '.join(DATASETS)} (default %(default)s)")
-    p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
+    p.add_argument("--activation", default=d["activation"],
+                   help=f"one of {', '.join(ACTIVATION_NAMES)} (default %(default)s)")
+    p.add_argument("--lr", type=float, default=d["lr"], help="learning rate (default %(default)s)")
+    p.add_argument("--optimizer", default=d["optimizer"], help=f"one of {', '.join(OPTIMIZERS)} (default %(default)s)")
+    p.add_argument("--epochs", type=int, default=d["epochs"], help="passes over the training set (default %(default)s)")
+    p.add_argument("--batch-size", type=int, default=d["batch_size"], help="images per step (default %(default)s)")
+    p.add_argument("--seed", type=int, default=d["seed"], help="random seed, 0 to 2**32 - 1 (default %(default)s)")
+    p.add_argument("--dataset", default=d["dataset"], help=f"one of {', '.join(DATASET_NAMES)} (default %(default)s)")
+    p.add_argument("--device", default=None, help=device_help)
     p.add_argument("--out", default="runs/latest", help="folder for model.pt and the figures (default %(default)s)")
+    p.add_argument("--force", action="store_true", help="replace the run that --out already holds")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.set_defaults(run=train_command)
 
     p = commands.add_parser("reproduce", help="train a paper's model and print its table beside the paper's numbers")
-    p.add_argument("paper", choices=list(PAPERS), help="the paper: %(choices)s")
-    p.add_argument("--epochs", type=int, default=HINTON2006.epochs, help="passes over the training set (default %(default)s)")
+    p.add_argument("paper", choices=list(PAPER_EPOCHS), help="the paper: %(choices)s")
+    p.add_argument("--epochs", type=int, default=None,
+                   help="passes over the training set (default: the paper's recipe, "
+                        + ", ".join(f"{n} for {paper}" for paper, n in PAPER_EPOCHS.items()) + ")")
     p.add_argument("--train-size", type=int, default=None,
                    help="train on the first N training images only, for a short version (default: all)")
-    p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
+    p.add_argument("--device", default=None, help=device_help)
     p.add_argument("--out", default=None, help="also write the result with its provenance to this JSON file")
+    p.add_argument("--allow-dirty", action="store_true", help=dirty_help)
     p.set_defaults(run=reproduce_command)
 
     p = commands.add_parser("sweep", help="train one model per latent size and activation, with PCA beside them")
-    p.add_argument("--latent-sizes", type=int, nargs="+", default=list(LATENT_SIZES),
+    p.add_argument("--latent-sizes", type=int, nargs="+", default=list(SWEEP_LATENT_SIZES),
                    help="latent sizes to try (default %(default)s)")
     p.add_argument("--activations", nargs="+", default=list(SWEEP_ACTIVATIONS),
-                   help=f"activations to try, among {', '.join(ACTIVATIONS)} (default %(default)s)")
-    p.add_argument("--epochs", type=int, default=d.epochs, help="passes over the training set per run (default %(default)s)")
-    p.add_argument("--dataset", default=d.dataset, help=f"one of {', '.join(DATASETS)} (default %(default)s)")
-    p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
+                   help=f"activations to try, among {', '.join(ACTIVATION_NAMES)} (default %(default)s)")
+    p.add_argument("--epochs", type=int, default=d["epochs"],
+                   help="passes over the training set per run (default %(default)s)")
+    p.add_argument("--dataset", default=d["dataset"], help=f"one of {', '.join(DATASET_NAMES)} (default %(default)s)")
+    p.add_argument("--device", default=None, help=device_help)
     p.add_argument("--out", default=None, help="also write the result with its provenance to this JSON file")
+    p.add_argument("--allow-dirty", action="store_true", help=dirty_help)
     p.set_defaults(run=sweep_command)
     return parser
 
 
+def _one_line(error: BaseException) -> str:
+    return " ".join(line.strip() for line in str(error).splitlines() if line.strip()) or type(error).__name__
+
+
+def _close_progress_bars() -> None:
+    """End the line of any progress bar still shown, so that the last message starts a line of its own."""
+    std = sys.modules.get("tqdm.std")
+    for bar in list(getattr(getattr(std, "tqdm", None), "_instances", ())):
+        try:
+            # A bar interrupted while it drew itself first has no start time yet, and close() would not end its line.
+            drawn_but_unfinished = getattr(bar, "sp", None) is not None and not hasattr(bar, "start_t")
+            bar.close()
+            if drawn_but_unfinished:
+                bar.fp.write("\n")
+        except Exception:  # noqa: BLE001 - a bar that cannot close must not hide the message
+            pass
+
+
 def main(argv=None) -> int:
-    """Run the command line; bad values and data problems end with one line and a non-zero status."""
+    """Run the command line: bad values end with one line and status 2, data and disk problems with one line and
+    status 1, Ctrl-C with one line and status 130."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    where = f"{parser.prog} {args.command}"
     try:
         args.run(args)
+    except KeyboardInterrupt:
+        _close_progress_bars()
+        parser.exit(130, f"{where}: interrupted\n")
     except ValueError as error:
-        parser.exit(2, f"{parser.prog} {args.command}: error: {error}\n")
-    except DataError as error:
-        parser.exit(1, f"{parser.prog} {args.command}: error: {error}\n")
+        parser.exit(2, f"{where}: error: {_one_line(error)}\n")
+    except Exception as error:
+        data, torch = sys.modules.get("ae.data"), sys.modules.get("torch")
+        if data is not None and isinstance(error, data.DataError):
+            parser.exit(1, f"{where}: error: {_one_line(error)}\n")
+        if isinstance(error, (OSError, MemoryError)) or (
+                torch is not None and isinstance(error, getattr(torch, "OutOfMemoryError", ()))):
+            _close_progress_bars()
+            parser.exit(1, f"{where}: error: {type(error).__name__}: {_one_line(error)}\n")
+        raise
     return 0

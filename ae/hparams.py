@@ -5,11 +5,31 @@ import dataclasses
 import math
 from dataclasses import dataclass
 
-from .data import DATASETS
-from .model import ACTIVATIONS, check_sizes
-
 OPTIMIZERS = ("adam", "adamw", "sgd")
 LOSSES = ("mse", "bce")
+
+# Upper bounds that keep every run allocatable (the model's own bounds are in ae.model: MAX_LATENT_SIZE, ...).
+MAX_BATCH_SIZE = 60_000  # the size of MNIST's training set
+MAX_EPOCHS = 10_000
+MAX_SEED = 2**32 - 1  # what NumPy's seed accepts
+MAX_STEP_BYTES = 8 * 2**30  # memory of one training step: weights, gradients, Adam's state, activations
+
+
+def step_bytes(latent_size: int, hidden, batch_size: int, parameters: int) -> int:
+    """About how many bytes one training step of ``Net(latent_size, hidden)`` on ``batch_size`` images needs.
+
+    Four float32 copies of the parameters (weights, gradients, Adam's two moments), and per image the output of
+    every layer and of its activation, with as much again for their gradients.
+    """
+    from .model import IMAGE_SIZE
+
+    widths = (*hidden, latent_size, *hidden[::-1], IMAGE_SIZE)
+    return 4 * (4 * parameters + batch_size * 4 * sum(widths))
+
+
+def _choice(what: str, value, choices) -> None:
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"unknown {what} {value!r}: choose one of {', '.join(choices)}")
 
 
 @dataclass(frozen=True)
@@ -28,24 +48,30 @@ class HParams:
     dataset: str = "mnist"
 
     def __post_init__(self):
-        object.__setattr__(self, "hidden", tuple(self.hidden))
-        check_sizes(self.latent_size, self.hidden)
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(f"unknown activation {self.activation!r}: choose one of {', '.join(ACTIVATIONS)}")
+        # Imported here, not at the top, so that the command line's --help does not load torch.
+        from .data import DATASETS
+        from .model import ACTIVATIONS, check_sizes, count_parameters
+
+        object.__setattr__(self, "hidden", check_sizes(self.latent_size, self.hidden))
+        _choice("activation", self.activation, ACTIVATIONS)
         if isinstance(self.lr, bool) or not isinstance(self.lr, (int, float)) or not (math.isfinite(self.lr) and self.lr > 0):
             raise ValueError(f"lr must be a positive number, got {self.lr!r}")
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"unknown optimizer {self.optimizer!r}: choose one of {', '.join(OPTIMIZERS)}")
-        if self.loss not in LOSSES:
-            raise ValueError(f"unknown loss {self.loss!r}: choose one of {', '.join(LOSSES)}")
-        for name in ("epochs", "batch_size"):
+        _choice("optimizer", self.optimizer, OPTIMIZERS)
+        _choice("loss", self.loss, LOSSES)
+        for name, bound in (("epochs", MAX_EPOCHS), ("batch_size", MAX_BATCH_SIZE)):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
-        if self.dataset not in DATASETS:
-            raise ValueError(f"unknown dataset {self.dataset!r}: choose one of {', '.join(DATASETS)}")
+            if value > bound:
+                raise ValueError(f"{name} must be at most {bound}, got {value}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed <= MAX_SEED:
+            raise ValueError(f"seed must be an integer from 0 to 2**32 - 1 = {MAX_SEED}, got {self.seed!r}")
+        _choice("dataset", self.dataset, DATASETS)
+        needed = step_bytes(self.latent_size, self.hidden, self.batch_size,
+                            count_parameters(self.latent_size, self.hidden))
+        if needed > MAX_STEP_BYTES:
+            raise ValueError(f"one training step would need about {needed / 2**30:.1f} GiB of memory, at most "
+                             f"{MAX_STEP_BYTES // 2**30} GiB: lower batch_size or the hidden widths")
 
     def replace(self, **changes) -> "HParams":
         """A copy with some fields changed (and checked)."""

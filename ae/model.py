@@ -17,16 +17,45 @@ ACTIVATIONS = {
 
 def get_activation(name: str) -> nn.Module:
     """A new activation module from its name, one of :data:`ACTIVATIONS`."""
-    if name not in ACTIVATIONS:
+    if not isinstance(name, str) or name not in ACTIVATIONS:
         raise ValueError(f"unknown activation {name!r}: choose one of {', '.join(ACTIVATIONS)}")
     return ACTIVATIONS[name]()
 
 
-def check_sizes(latent_size, hidden) -> None:
-    """Raise ValueError unless the latent size and every hidden width are positive integers."""
-    for what, value in [("latent_size", latent_size)] + [("hidden width", h) for h in hidden]:
+# Upper bounds on the sizes of a Net: every model they allow can be allocated (at most 400 MB of float32 weights).
+MAX_LATENT_SIZE = 4096
+MAX_WIDTH = 8192
+MAX_HIDDEN_LAYERS = 16
+MAX_PARAMETERS = 100_000_000
+
+
+def count_parameters(latent_size: int, hidden) -> int:
+    """The number of weights and biases of ``Net(latent_size, hidden)``, computed without building it."""
+    widths = (IMAGE_SIZE, *hidden, latent_size)
+    pairs = list(zip(widths[:-1], widths[1:]))
+    return sum(a * b + b for a, b in pairs) + sum(a * b + a for a, b in pairs)
+
+
+def check_sizes(latent_size, hidden) -> tuple[int, ...]:
+    """The hidden widths as a tuple; ValueError unless the latent size and every width are positive integers
+    within the bounds above (so that the model can be allocated).
+    """
+    if isinstance(hidden, (str, bytes, dict, set, frozenset)) or not hasattr(hidden, "__iter__"):
+        raise ValueError(f"hidden must be a list or tuple of layer widths, got {hidden!r}")
+    hidden = tuple(hidden)
+    if len(hidden) > MAX_HIDDEN_LAYERS:
+        raise ValueError(f"hidden must have at most {MAX_HIDDEN_LAYERS} layers, got {len(hidden)}")
+    for what, value, bound in [("latent_size", latent_size, MAX_LATENT_SIZE)] + [
+            ("hidden width", h, MAX_WIDTH) for h in hidden]:
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{what} must be a positive integer, got {value!r}")
+        if value > bound:
+            raise ValueError(f"{what} must be at most {bound}, got {value}")
+    parameters = count_parameters(latent_size, hidden)
+    if parameters > MAX_PARAMETERS:
+        raise ValueError(f"the model would have {parameters:,} parameters, at most {MAX_PARAMETERS:,}: "
+                         "use smaller hidden widths or latent_size")
+    return hidden
 
 
 def mlp(sizes, activation: str, last: nn.Module | None = None) -> nn.Sequential:
@@ -50,8 +79,7 @@ class Net(nn.Module):
 
     def __init__(self, latent_size: int = 64, hidden=(256,), activation: str = "relu"):
         super().__init__()
-        hidden = tuple(hidden)
-        check_sizes(latent_size, hidden)
+        hidden = check_sizes(latent_size, hidden)
         get_activation(activation)
         self.latent_size, self.hidden, self.activation = latent_size, hidden, activation
         widths = (IMAGE_SIZE, *hidden, latent_size)

@@ -8,9 +8,7 @@ import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
 
-import torch
-
-from .paths import course_root
+from .paths import atomic_write, course_root
 
 
 def _git(*args: str) -> str | None:
@@ -20,13 +18,20 @@ def _git(*args: str) -> str | None:
         return None
 
 
+def tree_is_dirty() -> bool | None:
+    """Whether the course's git tree has changes not committed (None when it is not a git checkout)."""
+    status = _git("status", "--porcelain")
+    return None if status is None else bool(status)
+
+
 def provenance(command: str, device) -> dict:
     """Where a result comes from: the command line, the git commit (and whether the tree was dirty), the machine."""
-    status = _git("status", "--porcelain")
+    import torch
+
     return {
         "command": command,
         "commit": _git("rev-parse", "HEAD"),
-        "dirty": None if status is None else bool(status),
+        "dirty": tree_is_dirty(),
         "machine": {
             "platform": platform.platform(),
             "processor": platform.processor() or platform.machine(),
@@ -40,12 +45,23 @@ def provenance(command: str, device) -> dict:
     }
 
 
-def write_result(path, result: dict) -> Path:
-    """Write ``result`` as indented JSON to ``path`` (creating its folder) and return the path."""
+class DirtyTree(ValueError):
+    """A result from code that is not committed: its recorded commit does not say what produced it."""
+
+
+def write_result(path, result: dict, allow_dirty: bool = False) -> Path:
+    """Write ``result`` as indented JSON to ``path`` (creating its folder; atomically) and return the path.
+
+    A result whose provenance says the git tree was dirty (``result["dirty"]``, or the tree now when the result
+    records none) raises :class:`DirtyTree` unless ``allow_dirty``: the file then keeps ``"dirty": true``.
+    """
     path = Path(path)
+    if (result["dirty"] if "dirty" in result else tree_is_dirty()) and not allow_dirty:
+        raise DirtyTree(f"{path} not written: the result comes from a git tree with uncommitted changes; "
+                        "commit them and run again, or pass allow_dirty=True (--allow-dirty) to mark it dirty")
+    text = json.dumps(result, indent=1) + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result, indent=1) + "\n")
-    return path
+    return atomic_write(path, lambda tmp: tmp.write_text(text))
 
 
 def read_result(path) -> dict:

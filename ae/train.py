@@ -17,6 +17,10 @@ with warnings.catch_warnings():  # tqdm.auto warns when ipywidgets is missing, t
     from tqdm.auto import tqdm
 
 
+class NonFiniteLoss(ValueError):
+    """The training loss became NaN or infinite: the run diverged (a learning rate too large, most often)."""
+
+
 def set_seed(seed: int) -> None:
     """Seed Python, NumPy and PyTorch so that a run can be repeated exactly."""
     random.seed(seed)
@@ -26,12 +30,14 @@ def set_seed(seed: int) -> None:
 
 def get_device(device: str | None = None) -> torch.device:
     """The device to train on: ``device`` or ``$AE_DEVICE`` if given, else CUDA when available, else CPU."""
-    device = device or os.environ.get("AE_DEVICE")
-    if device:
+    name = device or os.environ.get("AE_DEVICE")
+    if name:
         try:
-            device = torch.device(device)
-        except RuntimeError:
-            raise ValueError(f"unknown device {device!r}: use 'cpu', 'cuda' or 'cuda:N'") from None
+            device = torch.device(name)
+        except (RuntimeError, TypeError):
+            device = None
+        if device is None or device.type not in ("cpu", "cuda"):
+            raise ValueError(f"unknown device {str(name)!r}: use 'cpu', 'cuda' or 'cuda:N'")
         if device.type == "cuda" and not torch.cuda.is_available():
             raise ValueError(f"device {str(device)!r} asked for, but CUDA is not available here: use 'cpu'")
         return device
@@ -95,6 +101,7 @@ def train(model, criterion, optimizer, train_loader, test_loader, epochs: int = 
     ``train_loss``, ``test_loss`` and ``accuracy``. ``log`` receives one line per epoch (``None``: silent);
     ``progress`` shows a tqdm bar (a widget in Jupyter). ``corrupt``, a function of a batch, is applied to
     the input of every training and test batch while the target stays the clean batch (a denoising autoencoder).
+    A loss that is not finite stops training with :class:`NonFiniteLoss`.
     """
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
@@ -110,6 +117,10 @@ def train(model, criterion, optimizer, train_loader, test_loader, epochs: int = 
         for images, _ in train_loader:
             images = images.to(device)
             loss = criterion(model(images if corrupt is None else corrupt(images)), images)
+            if not torch.isfinite(loss):
+                bar.close()
+                raise NonFiniteLoss(f"the training loss became {loss.item()} at step {step + 1}: the run diverged; "
+                                    "lower the learning rate (--lr)")
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()

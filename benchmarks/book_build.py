@@ -51,8 +51,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(REPO / "results" / "book_build.json"),
                         help="the JSON file to write (default: results/book_build.json)")
+    parser.add_argument("--allow-dirty", action="store_true",
+                        help="measure a tree with uncommitted changes (the result is marked dirty)")
     args = parser.parse_args()
     result = provenance("python benchmarks/book_build.py", "cpu")
+    if result["dirty"] and not args.allow_dirty:
+        parser.error("the git tree has uncommitted changes: commit them first, or pass --allow-dirty")
     rows = []
     with tempfile.TemporaryDirectory(prefix="ae-book-") as work:
         work = Path(work)
@@ -64,7 +68,7 @@ def main() -> None:
             rows.append({"build": name, "seconds": round(seconds, 1), "load_average_before": round(load, 2)})
             print(f"{name:<30}{seconds:8.1f} s   (load average before: {load:.1f})", flush=True)
     result["builds"] = rows
-    print(f"wrote {write_result(args.out, result)}")
+    print(f"wrote {write_result(args.out, result, allow_dirty=args.allow_dirty)}")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ from __future__ import annotations
 import ctypes
 import functools
 import json
-import math
 import os
 import pwd
 import secrets

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parent.parent
 TOOL = REPO / "tools" / "autograder.py"
 TIME_LIMIT = 600  # seconds for one run of run_autograder (a cold one computes the reference records)

@@ -21,6 +21,7 @@ from ae.paths import cache_dir
 from grader import reference
 from grader.registry import FOLDER, names
 
+pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parent.parent
 SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
 TIME_LIMIT = 60  # per exercise: a hanging submission costs this long
@@ -249,3 +250,18 @@ def test_bad_command_lines_are_one_clear_error(tmp_path):
                               timeout=600)
         assert done.returncode == 2 and done.stderr.count("\n") == 1 and message in done.stderr, (args, done.stderr)
     assert (tmp_path / "taken.csv").read_text() == "my grades"
+
+
+def test_without_bubblewrap_a_class_is_refused_and_a_student_is_told(tmp_path):
+    """No bwrap on the PATH: ae.grade refuses unless told it is unsafe; a student's self-check says it in one line."""
+    env = {**os.environ, "PATH": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "ae.grade", "solutions", "--csv", str(tmp_path / "g.csv")], cwd=REPO,
+                          env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert "bubblewrap is not installed" in done.stderr and "--unsafe-no-isolation" in done.stderr
+    assert not (tmp_path / "g.csv").exists()
+    done = subprocess.run([sys.executable, "-m", "pytest", "tests/grading", "-k", "latent_size and choose_latent",
+                           "-p", "no:cacheprovider"], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    lines = [line for line in done.stderr.splitlines() if "without isolation" in line]
+    assert len(lines) == 1 and "bubblewrap is not installed" in lines[0]
+    assert "2 failed" in done.stdout  # the untouched stubs, graded all the same

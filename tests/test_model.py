@@ -2,6 +2,7 @@ import pytest
 import torch
 
 from ae import ACTIVATIONS, Net, get_activation
+from ae.model import MAX_LATENT_SIZE, MAX_PARAMETERS, MAX_WIDTH, count_parameters
 
 
 @pytest.mark.parametrize("shape", [(5, 1, 28, 28), (5, 784), (1, 28, 28), (28, 28)])
@@ -47,3 +48,36 @@ def test_activation_by_name(name):
 def test_bad_arguments_raise_a_clear_value_error(kwargs, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         Net(**kwargs)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"hidden": None}, "hidden must be a list or tuple of layer widths, got None"),
+    ({"hidden": 256}, "hidden must be a list or tuple of layer widths, got 256"),
+    ({"hidden": "256"}, "hidden must be a list or tuple of layer widths"),
+    ({"activation": ["relu"]}, "unknown activation ['relu']"),
+    ({"activation": None}, "unknown activation None"),
+    ({"latent_size": None}, "latent_size must be a positive integer, got None"),
+    ({"latent_size": 10**9}, "latent_size must be at most 4096, got 1000000000"),
+    ({"hidden": (10**9,)}, "hidden width must be at most 8192, got 1000000000"),
+    ({"hidden": (16,) * 17}, "hidden must have at most 16 layers, got 17"),
+    ({"hidden": (8192, 8192), "latent_size": 4096}, "at most 100,000,000: use smaller hidden widths or latent_size"),
+])
+def test_wrong_types_and_sizes_beyond_the_bounds_raise_value_error(kwargs, message):
+    with pytest.raises(ValueError) as error:
+        Net(**kwargs)
+    assert message in str(error.value) and "\n" not in str(error.value)
+
+
+def test_get_activation_of_a_wrong_type_raises_value_error():
+    with pytest.raises(ValueError, match="unknown activation"):
+        get_activation(["relu"])
+
+
+@pytest.mark.parametrize("latent_size, hidden", [(64, (256,)), (30, (1000, 500, 250)), (8, ()), (3, (17, 5))])
+def test_count_parameters_counts_what_net_allocates(latent_size, hidden):
+    model = Net(latent_size=latent_size, hidden=hidden)
+    assert count_parameters(latent_size, hidden) == sum(p.numel() for p in model.parameters())
+
+
+def test_the_largest_model_allowed_is_within_the_parameter_bound():
+    assert count_parameters(MAX_LATENT_SIZE, (MAX_WIDTH,)) <= MAX_PARAMETERS

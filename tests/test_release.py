@@ -7,6 +7,7 @@ import pytest
 
 from grader.registry import names
 
+pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parent.parent
 
 

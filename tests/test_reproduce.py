@@ -16,7 +16,8 @@ COMMITTED = results_dir() / "hinton2006.json"
 @pytest.fixture(scope="module")
 def short_run(tmp_path_factory, mnist):
     out = tmp_path_factory.mktemp("reproduce") / "hinton2006.json"
-    assert main(["reproduce", "hinton2006", "--epochs", "2", "--train-size", "512", "--out", str(out)]) == 0
+    assert main(["reproduce", "hinton2006", "--epochs", "2", "--train-size", "512", "--out", str(out),
+                 "--allow-dirty"]) == 0
     return read_result(out)
 
 

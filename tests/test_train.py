@@ -3,6 +3,7 @@ import torch
 
 import ae
 from ae import HParams, TensorLoader
+from ae.train import NonFiniteLoss
 
 
 def test_pixel_accuracy_counts_pixels_on_the_same_side_of_one_half():
@@ -85,3 +86,12 @@ def test_device_can_be_forced(monkeypatch):
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="CUDA is not available here"):
             ae.get_device("cuda")
+
+
+def test_a_diverging_run_stops_with_one_clear_error(small):
+    hp = ae.HParams(latent_size=4, hidden=(16,), lr=1e30, optimizer="sgd", epochs=2)
+    model, criterion, optimizer = ae.reset(hp)
+    loader = ae.TensorLoader(small[0], 100)
+    with pytest.raises(NonFiniteLoss, match="lower the learning rate"):
+        ae.train(model, criterion, optimizer, loader, ae.TensorLoader(small[1], 500, shuffle=False), 2,
+                 progress=False, log=None)

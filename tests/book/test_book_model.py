@@ -1,6 +1,7 @@
 """The claims of steps 14 and 15 about the book's model: a low test error, clearly below a 64-component PCA's."""
 import ae
 from ae.baselines import pca_mse
+pytestmark = __import__("pytest").mark.slow
 
 
 def test_book_model_beats_pca():

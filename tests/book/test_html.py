@@ -9,6 +9,7 @@ from bs4 import BeautifulSoup
 
 import ae
 
+pytestmark = pytest.mark.slow
 # The step pages in the order of the book, with their titles.
 STEPS = [
     ("01_imports", "Imports and dependencies"),

@@ -3,7 +3,6 @@
 course, the grader's reports and the grades. The sandbox's PID namespace ends them all with it: 0 points."""
 import os
 import subprocess
-import sys
 
 MARKER = "ae-grader-escape-marker"
 LATER = (f"sleep 20; echo {MARKER} > /work/main/ae/PWNED; for f in /tmp/*/*/report.json /tmp/*/report.json; "
