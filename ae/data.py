@@ -112,7 +112,7 @@ def _verify(raw: Path, dataset: str) -> None:
 def load_mnist(train: bool = True, root: str | Path | None = None, dataset: str = "mnist") -> datasets.MNIST:
     """One split of MNIST (or Fashion-MNIST) as a torchvision dataset with pixels in [0, 1].
 
-    The files are read from ``root`` (default :func:`data_dir`); when they are missing there, from the
+    The files are read from ``root`` (default :func:`ae.paths.data_dir`); when they are missing there, from the
     operating system's copy (``SYSTEM_COPIES``, unpacked once under the cache folder), else downloaded
     to ``root`` when the network allows. Any problem raises :class:`DataError` with one clear message.
     """

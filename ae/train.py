@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import random
+import time
 import warnings
 
 import numpy as np
@@ -54,14 +55,15 @@ def make_optimizer(name: str, parameters, lr: float) -> torch.optim.Optimizer:
     return {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}[name](parameters, lr=lr)
 
 
-def reset(hp: HParams | None = None, device=None, **changes):
+def reset(hp: HParams | None = None, device=None, model_class=Net, **changes):
     """A fresh ``(model, criterion, optimizer)`` built from the hyperparameters, seeded with ``hp.seed``.
 
-    Keyword arguments change fields of ``hp``: ``reset(latent_size=32)``.
+    Keyword arguments change fields of ``hp``: ``reset(latent_size=32)``. ``model_class`` builds the model from
+    the latent size, the hidden widths and the activation (:class:`~ae.vae.VAE`, for one).
     """
     hp = (hp or HParams()).replace(**changes)
     set_seed(hp.seed)
-    model = Net(hp.latent_size, hp.hidden, hp.activation).to(get_device(device))
+    model = model_class(hp.latent_size, hp.hidden, hp.activation).to(get_device(device))
     return model, make_criterion(hp.loss), make_optimizer(hp.optimizer, model.parameters(), hp.lr)
 
 
@@ -70,38 +72,50 @@ def pixel_accuracy(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return ((output > 0.5) == (target.reshape(output.shape) > 0.5)).float().mean()
 
 
+def loss_terms(criterion, output, images) -> dict[str, torch.Tensor]:
+    """The loss of a batch as named terms: ``{"loss": ...}``, or the terms a criterion gives itself (a VAE's)."""
+    value = criterion(output, images)
+    return value if isinstance(value, dict) else {"loss": value}
+
+
 @torch.no_grad()
-def evaluate(model: nn.Module, loader, criterion: nn.Module | None = None, device=None,
-             corrupt=None) -> tuple[float, float]:
+def evaluate(model: nn.Module, loader, criterion=None, device=None, corrupt=None) -> tuple:
     """The mean reconstruction loss (MSE unless ``criterion`` says otherwise) and pixel accuracy over ``loader``.
 
-    ``corrupt``, a function of a batch, is applied to the model's input only: the target stays the clean batch.
+    A criterion that gives named terms (a VAE's) gives a dict of their means instead of one loss. ``corrupt``, a
+    function of a batch, is applied to the model's input only: the target stays the clean batch.
     """
     criterion = criterion or nn.MSELoss()
     device = device or next(model.parameters()).device
     was_training = model.training
     model.eval()
-    total_loss = total_accuracy = count = 0.0
+    totals, total_accuracy, count = {}, 0.0, 0
     for images, _ in loader:
         images = images.to(device)
         output = model(images if corrupt is None else corrupt(images))
-        total_loss += criterion(output, images).item() * len(images)
-        total_accuracy += pixel_accuracy(output, images).item() * len(images)
+        for name, value in loss_terms(criterion, output, images).items():
+            totals[name] = totals.get(name, 0.0) + value.item() * len(images)
+        reconstruction = output[0] if isinstance(output, tuple) else output  # a VAE gives (images, mean, log var)
+        total_accuracy += pixel_accuracy(reconstruction, images).item() * len(images)
         count += len(images)
     model.train(was_training)
-    return total_loss / count, total_accuracy / count
+    means = {name: total / count for name, total in totals.items()}
+    return means["loss"] if list(means) == ["loss"] else means, total_accuracy / count
 
 
 def train(model, criterion, optimizer, train_loader, test_loader, epochs: int = 1, eval_every: int | None = None,
-          progress: bool = True, log=tqdm.write, corrupt=None) -> dict:
+          progress: bool = True, log=tqdm.write, corrupt=None, scheduler=None, metrics=None) -> dict:
     """Train ``model`` to reconstruct its input and return the ``logs``.
 
-    Every ``eval_every`` steps (default: once an epoch) and at the end, the mean training loss since the
-    last evaluation, the test loss and the test pixel accuracy are appended to ``logs`` under ``steps``,
-    ``train_loss``, ``test_loss`` and ``accuracy``. ``log`` receives one line per epoch (``None``: silent);
-    ``progress`` shows a tqdm bar (a widget in Jupyter). ``corrupt``, a function of a batch, is applied to
-    the input of every training and test batch while the target stays the clean batch (a denoising autoencoder).
-    A loss that is not finite stops training with :class:`NonFiniteLoss`.
+    Every ``eval_every`` steps (default: once an epoch) and at the end, ``logs`` gets the step (``steps``), the
+    seconds since training started (``seconds``), the mean training loss since the last evaluation and the test
+    loss (``train_loss``, ``test_loss``; for a criterion with named terms, ``train_<term>`` and ``test_<term>``
+    for each), the test pixel accuracy (``accuracy``), and ``test_<name>`` for each criterion of ``metrics`` (a
+    dict); with ``test_loader=None``, nothing of the test set. ``log`` receives one line per epoch (``None``:
+    silent); ``progress`` shows a tqdm bar (a widget in Jupyter). ``corrupt``, a function of a batch, is applied
+    to the input of every training and test batch while the target stays the clean batch (a denoising
+    autoencoder). ``scheduler``, a learning-rate scheduler, steps after every epoch. A loss that is not finite
+    stops training with :class:`NonFiniteLoss`.
     """
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
@@ -109,14 +123,15 @@ def train(model, criterion, optimizer, train_loader, test_loader, epochs: int = 
         raise ValueError(f"eval_every must be a positive integer or None, got {eval_every!r}")
     device = next(model.parameters()).device
     eval_every = eval_every or len(train_loader)
-    logs = {"steps": [], "train_loss": [], "test_loss": [], "accuracy": []}
-    step, running, since = 0, 0.0, 0
+    logs = {"steps": [], "seconds": []}
+    step, running, since, start = 0, {}, 0, time.perf_counter()
     model.train()
     bar = tqdm(total=epochs * len(train_loader), disable=not progress, unit="batch", leave=True)
     for epoch in range(1, epochs + 1):
         for images, _ in train_loader:
             images = images.to(device)
-            loss = criterion(model(images if corrupt is None else corrupt(images)), images)
+            terms = loss_terms(criterion, model(images if corrupt is None else corrupt(images)), images)
+            loss = sum(terms.values())
             if not torch.isfinite(loss):
                 bar.close()
                 raise NonFiniteLoss(f"the training loss became {loss.item()} at step {step + 1}: the run diverged; "
@@ -124,32 +139,59 @@ def train(model, criterion, optimizer, train_loader, test_loader, epochs: int = 
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            step, running, since = step + 1, running + loss.item(), since + 1
+            step, since = step + 1, since + 1
+            for name, value in terms.items():
+                running[name] = running.get(name, 0.0) + value.item()
             bar.update()
             if step % eval_every == 0 or step == epochs * len(train_loader):
-                test_loss, accuracy = evaluate(model, test_loader, criterion, corrupt=corrupt)
-                for key, value in zip(logs, (step, running / since, test_loss, accuracy)):
-                    logs[key].append(value)
-                running, since = 0.0, 0
-                bar.set_postfix(test_loss=f"{test_loss:.5f}", accuracy=f"{accuracy:.4f}")
+                _record(logs, model, criterion, test_loader, corrupt, metrics, step, start,
+                        {name: total / since for name, total in running.items()})
+                running, since = {}, 0
+                bar.set_postfix({name: f"{values[-1]:.5f}" for name, values in logs.items() if name.startswith("test_")})
+        if scheduler is not None:
+            scheduler.step()
         if log is not None and logs["steps"]:
-            log(f"epoch {epoch}/{epochs}: train_loss={logs['train_loss'][-1]:.5f} "
-                f"test_loss={logs['test_loss'][-1]:.5f} accuracy={logs['accuracy'][-1]:.4f}")
+            log(f"epoch {epoch}/{epochs}: " + " ".join(f"{name}={values[-1]:.5f}" for name, values in logs.items()
+                                                        if name not in ("steps", "seconds")))
     bar.close()
     return logs
 
 
+def _record(logs: dict, model, criterion, test_loader, corrupt, metrics, step: int, start: float, train_means):
+    """Append one evaluation to ``logs``: the step, the time, the training means, and (unless ``test_loader`` is
+    None) the test loss, the accuracy and the metrics."""
+    values = {"steps": step, "seconds": round(time.perf_counter() - start, 2)}
+    values |= {f"train_{name}": value for name, value in train_means.items()}
+    if test_loader is not None:
+        test, accuracy = evaluate(model, test_loader, criterion, corrupt=corrupt)
+        values |= {f"test_{name}": value for name, value in (test if isinstance(test, dict) else {"loss": test}).items()}
+        values["accuracy"] = accuracy
+        for name, metric in (metrics or {}).items():
+            values[f"test_{name}"] = evaluate(model, test_loader, metric, corrupt=corrupt)[0]
+    for name, value in values.items():
+        logs.setdefault(name, []).append(value)
+
+
 def fit(hp: HParams | None = None, device=None, eval_every: int | None = None, progress: bool = True, log=tqdm.write,
-        corrupt=None):
-    """Everything of one run from its hyperparameters: data, ``reset``, ``train`` (``corrupt`` passed on to it).
+        corrupt=None, train_set=None, test_set=None, model_class=Net, criterion=None):
+    """Everything of one run from its hyperparameters: data, ``reset``, ``train``. Returns ``(model, logs)``.
 
-    Returns ``(model, logs)``.
+    The data are MNIST's splits (``hp.dataset``), or ``train_set`` and ``test_set`` when given (datasets with
+    ``.data`` and ``.targets``, as ``ae.exercise_datasets`` gives). ``model_class`` and ``criterion`` replace
+    the :class:`~ae.model.Net` and the loss that ``reset`` builds (a VAE and its ELBO terms); ``corrupt`` is
+    passed on to ``train``.
     """
-    from .data import get_fast_loaders
+    from .data import TensorLoader, get_datasets
 
+    if (train_set is None) != (test_set is None):
+        raise ValueError("give both train_set and test_set, or neither (then MNIST's splits are used)")
     hp = hp or HParams()
     device = get_device(device)
-    model, criterion, optimizer = reset(hp, device)
-    train_loader, test_loader = get_fast_loaders(hp.batch_size, seed=hp.seed, dataset=hp.dataset, device=device)
-    logs = train(model, criterion, optimizer, train_loader, test_loader, hp.epochs, eval_every, progress, log, corrupt)
+    model, default_criterion, optimizer = reset(hp, device, model_class)
+    if train_set is None:
+        train_set, test_set = get_datasets(dataset=hp.dataset)
+    train_loader = TensorLoader(train_set, hp.batch_size, seed=hp.seed, device=device)
+    test_loader = TensorLoader(test_set, 1000, shuffle=False, device=device)
+    logs = train(model, criterion or default_criterion, optimizer, train_loader, test_loader, hp.epochs, eval_every,
+                 progress, log, corrupt)
     return model, logs

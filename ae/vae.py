@@ -7,10 +7,7 @@ import torch.nn.functional as F
 from torch import nn
 from torchvision.utils import make_grid
 
-from .data import get_fast_loaders
-from .hparams import HParams
 from .model import Net
-from .train import get_device, make_optimizer, set_seed, tqdm
 
 
 class VAE(Net):
@@ -34,75 +31,18 @@ class VAE(Net):
         return self.decode(z), mean, log_variance
 
 
-def elbo_terms(model: VAE, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """The two terms of the negative ELBO in nats per image, averaged over the batch.
+def elbo_terms(output, images: torch.Tensor) -> dict[str, torch.Tensor]:
+    """The two terms of the negative ELBO in nats per image, averaged over the batch: the criterion of a VAE.
 
-    The reconstruction term is the binary cross-entropy summed over the 784 pixels (−log p(x|z) for one
-    sampled z); the KL term is the divergence of the code's Gaussian q(z|x) from the prior N(0, I).
+    ``output`` is what :class:`VAE` returns. The reconstruction term is the binary cross-entropy summed over the
+    784 pixels (−log p(x|z) for one sampled z); the KL term is the divergence of the code's Gaussian q(z|x)
+    from the prior N(0, I). ``ae.train`` minimises their sum and logs each (``train_reconstruction``,
+    ``test_kl``, ...).
     """
-    output, mean, log_variance = model(images)
-    reconstruction = F.binary_cross_entropy(output, images.reshape(output.shape), reduction="sum")
+    reconstruction, mean, log_variance = output
+    bce = F.binary_cross_entropy(reconstruction, images.reshape(reconstruction.shape), reduction="sum")
     kl = -0.5 * torch.sum(1 + log_variance - mean**2 - log_variance.exp())
-    return reconstruction / len(images), kl / len(images)
-
-
-@torch.no_grad()
-def evaluate_vae(model: VAE, loader) -> tuple[float, float]:
-    """The mean reconstruction and KL terms of the negative ELBO over ``loader``."""
-    device, was_training = next(model.parameters()).device, model.training
-    model.eval()
-    totals, count = torch.zeros(2), 0
-    for images, _ in loader:
-        totals += torch.stack(elbo_terms(model, images.to(device))).cpu() * len(images)
-        count += len(images)
-    model.train(was_training)
-    reconstruction, kl = (totals / count).tolist()
-    return reconstruction, kl
-
-
-def train_vae(model: VAE, optimizer, train_loader, test_loader, epochs: int = 1, eval_every: int | None = None,
-              progress: bool = True) -> dict:
-    """Train ``model`` to minimise the negative ELBO; return the ``logs`` of both terms over training.
-
-    Every ``eval_every`` steps (default: once an epoch) and at the end, ``logs`` gets the step, the training
-    terms averaged since the last evaluation and the test terms: keys ``steps``, ``train_reconstruction``,
-    ``train_kl``, ``test_reconstruction``, ``test_kl``.
-    """
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
-    device, total = next(model.parameters()).device, epochs * len(train_loader)
-    eval_every = eval_every or len(train_loader)
-    logs = {key: [] for key in ("steps", "train_reconstruction", "train_kl", "test_reconstruction", "test_kl")}
-    step, running, since = 0, torch.zeros(2), 0
-    model.train()
-    with tqdm(total=total, disable=not progress, unit="batch") as bar:
-        for _ in range(epochs):
-            for images, _ in train_loader:
-                reconstruction, kl = elbo_terms(model, images.to(device))
-                optimizer.zero_grad()
-                (reconstruction + kl).backward()
-                optimizer.step()
-                running += torch.stack((reconstruction, kl)).detach().cpu()
-                step, since = step + 1, since + 1
-                bar.update()
-                if step % eval_every == 0 or step == total:
-                    values = (step, *(running / since).tolist(), *evaluate_vae(model, test_loader))
-                    for key, value in zip(logs, values):
-                        logs[key].append(value)
-                    running, since = torch.zeros(2), 0
-    return logs
-
-
-def fit_vae(hp: HParams | None = None, device=None, eval_every: int | None = None, progress: bool = True):
-    """A :class:`VAE` trained with the size, optimizer, epochs, batch size and seed of ``hp`` (its ``loss`` is
-    not used: a VAE minimises the negative ELBO). Returns ``(model, logs)``."""
-    hp = hp or HParams()
-    device = get_device(device)
-    set_seed(hp.seed)
-    model = VAE(hp.latent_size, hp.hidden, hp.activation).to(device)
-    optimizer = make_optimizer(hp.optimizer, model.parameters(), hp.lr)
-    train_loader, test_loader = get_fast_loaders(hp.batch_size, seed=hp.seed, dataset=hp.dataset, device=device)
-    return model, train_vae(model, optimizer, train_loader, test_loader, hp.epochs, eval_every, progress)
+    return {"reconstruction": bce / len(images), "kl": kl / len(images)}
 
 
 @torch.no_grad()

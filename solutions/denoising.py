@@ -40,15 +40,9 @@ def train_denoiser(train_set, kind: str, seed: int = 0) -> ae.Net:
     corrupt(torch.zeros(1, 1, 28, 28), kind)  # an unknown kind fails now, not after training
     hp = BUDGET.replace(seed=seed)
     model, criterion, optimizer = ae.reset(hp)
-    loader = ae.TensorLoader(train_set, hp.batch_size, seed=hp.seed)
     generator = torch.Generator().manual_seed(hp.seed)
-    model.train()
-    for _ in range(hp.epochs):
-        for images, _ in loader:
-            loss = criterion(model(corrupt(images, kind, generator)), images)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+    ae.train(model, criterion, optimizer, ae.TensorLoader(train_set, hp.batch_size, seed=hp.seed), None, hp.epochs,
+             progress=False, log=None, corrupt=lambda images: corrupt(images, kind, generator))
     return model.eval()
 
 

@@ -20,10 +20,7 @@ def build_autoencoder(latent_size: int, seed: int = 0) -> ae.Net:
 def train_and_evaluate(latent_size: int, train_set, test_set, seed: int = 0) -> float:
     """The test MSE of an autoencoder with this latent size, trained on ``train_set`` under ``BUDGET``."""
     hp = BUDGET.replace(latent_size=latent_size, seed=seed)
-    model, criterion, optimizer = ae.reset(hp)
-    train_loader = ae.TensorLoader(train_set, hp.batch_size, seed=hp.seed)
-    test_loader = ae.TensorLoader(test_set, 1000, shuffle=False)
-    logs = ae.train(model, criterion, optimizer, train_loader, test_loader, hp.epochs, progress=False, log=None)
+    _, logs = ae.fit(hp, progress=False, log=None, train_set=train_set, test_set=test_set)
     return logs["test_loss"][-1]
 
 

@@ -47,7 +47,7 @@ def test_short_run_records_the_table_and_where_it_ran(short_run):
 def test_short_run_prints_the_table_beside_the_papers(capsys, mnist):
     main(["reproduce", "hinton2006", "--epochs", "1", "--train-size", "128"])
     out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith("epoch 1/1: test error ")
+    assert out[0].startswith("epoch 1/1: ") and "test_squared_error=" in out[0]
     table = out[1:]
     assert table[1].split()[:2] == ["autoencoder", "3.00"]
     assert table[2].split() == ["logistic", "PCA", "8.01", "-"]
