@@ -119,3 +119,14 @@ def test_exercise_data_is_public_without_a_seed_and_drawn_with_one():
     again, _ = ae.exercise_datasets(seed=7)
     other, _ = ae.exercise_datasets(seed=8)
     assert torch.equal(again.data, drawn_train.data) and not torch.equal(other.data, drawn_train.data)
+
+
+def test_outside_a_checkout_the_folders_are_under_the_current_folder(tmp_path, monkeypatch):
+    """``ae`` installed without ``-e`` lives in site-packages: its folders must not point there."""
+    monkeypatch.setattr(ae.paths, "_PACKAGE_PARENT", tmp_path / "site-packages")
+    monkeypatch.chdir(tmp_path)
+    for variable in ("AE_DATA_DIR", "AE_CACHE_DIR", "AE_RESULTS_DIR"):
+        monkeypatch.delenv(variable, raising=False)
+    assert ae.paths.course_root() == tmp_path
+    assert (ae.paths.data_dir(), ae.paths.cache_dir(), ae.paths.results_dir()) == (
+        tmp_path / "data", tmp_path / ".cache", tmp_path / "results")

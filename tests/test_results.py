@@ -50,17 +50,13 @@ def test_provenance_records_whether_the_tree_is_dirty(monkeypatch):
 
 
 COMMITTED = sorted((course_root() / "results").glob("*.json"))
-DIRTY_NOW = {"sweep.json": "results/sweep.json was recorded from a dirty tree: regenerate it from a clean commit "
-                           "(python -m ae sweep --out results/sweep.json), then remove this mark"}
 
 
 def test_the_committed_results_are_there():
     assert {"book_build.json", "hinton2006.json", "sweep.json"} <= {p.name for p in COMMITTED}
 
 
-@pytest.mark.parametrize("path", [
-    pytest.param(p, id=p.name, marks=pytest.mark.xfail(strict=True, reason=DIRTY_NOW[p.name]))
-    if p.name in DIRTY_NOW else pytest.param(p, id=p.name) for p in COMMITTED])
+@pytest.mark.parametrize("path", COMMITTED, ids=[p.name for p in COMMITTED])
 def test_every_committed_result_comes_from_a_clean_tree(path):
     result = json.loads(path.read_text())
     assert result.get("dirty") is False, f"{path.name} records dirty={result.get('dirty')!r}"
