@@ -163,7 +163,7 @@ def _bootstrap(course: str) -> list[str]:
     return [sys.executable, "-I", "-c", code]
 
 
-def _bwrap_command(work: Path, submission: Path) -> tuple[list[str], str]:
+def _bwrap_command(submission: Path) -> tuple[list[str], str]:
     """The bubblewrap command line, and the submission's folder as the sandbox sees it."""
     command = ["bwrap", "--unshare-all", "--unshare-user", "--uid", "65534", "--gid", "65534", "--disable-userns",
                "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--ro-bind", "/usr", "/usr"]
@@ -285,7 +285,7 @@ def _run(run: ExerciseRun, work: Path, seed: int, time_limit: float, memory_mb: 
     options = {"stdin": subprocess.PIPE, "pass_fds": (write_fd,), "start_new_session": True}
     uid = None
     if isolation == "bwrap":
-        command, submission = _bwrap_command(work, work / "submission")
+        command, submission = _bwrap_command(work / "submission")
     else:
         scratch = work / "scratch"
         scratch.mkdir()
@@ -301,8 +301,15 @@ def _run(run: ExerciseRun, work: Path, seed: int, time_limit: float, memory_mb: 
                 path.chmod(0o755 if path.is_dir() else 0o644)
             options |= {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
     config = {"fd": write_fd, "folder": submission, "exercise": run.exercise, "seed": seed, "memory_mb": memory_mb}
-    with open(work / "output.txt", "wb") as output:
-        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, **options)
+    try:
+        with open(work / "output.txt", "wb") as output:
+            process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, **options)
+    except OSError as error:
+        os.close(read_fd)
+        os.close(write_fd)
+        run.failure = {"kind": "setup", "message": f"the grader could not start the sandbox ({error}; a grader "
+                                                   "error: tell your instructor)"}
+        return
     os.close(write_fd)
     reader = _Reader(read_fd)
     try:
