@@ -172,7 +172,7 @@ def test_each_submission_gets_the_points_it_deserves(graded, name):
     points = deserved(name)
     assert {e: int(row[e]) for e in names()} == points, row
     assert int(row["total"]) == sum(points.values())
-    assert int(row["max"]) == sum(sum(checks.values()) for checks in check_points().values()) == 30
+    assert int(row["max"]) == sum(sum(checks.values()) for checks in check_points().values())
     assert EXPECTED[COPIES.get(name, name)][1] in row["notes"], row["notes"]
 
 
