@@ -11,11 +11,12 @@ import types
 _NAMES = {
     "load_checkpoint": "cache", "save_checkpoint": "cache", "trained": "cache",
     "DataError": "data", "TensorLoader": "data", "exercise_datasets": "data", "get_dataloaders": "data",
-    "get_datasets": "data", "get_fast_loaders": "data", "load_mnist": "data",
+    "get_datasets": "data", "get_fast_loaders": "data", "load_mnist": "data", "split_validation": "data",
     "data_dir": "paths",
     "HParams": "hparams",
     "ACTIVATIONS": "model", "Net": "model", "get_activation": "model",
-    "plot_losses": "plots", "show_grid": "plots", "show_images": "plots", "show_reconstructions": "plots",
+    "draw_network": "plots", "plot_losses": "plots", "show_grid": "plots", "show_images": "plots",
+    "show_reconstructions": "plots",
     "evaluate": "train", "fit": "train", "get_device": "train", "pixel_accuracy": "train", "reset": "train",
     "set_seed": "train", "train": "train",
 }
@@ -23,10 +24,10 @@ _NAMES = {
 _SUBMODULES = ("cache", "data", "hparams", "model", "paths", "plots")
 
 __all__ = [
-    "ACTIVATIONS", "DataError", "HParams", "Net", "TensorLoader", "data_dir", "evaluate", "exercise_datasets", "fit",
-    "get_activation", "get_dataloaders", "get_datasets", "get_device", "get_fast_loaders", "load_checkpoint",
-    "load_mnist", "pixel_accuracy", "plot_losses", "reset", "save_checkpoint", "set_seed", "show_grid",
-    "show_images", "show_reconstructions", "train", "trained",
+    "ACTIVATIONS", "DataError", "HParams", "Net", "TensorLoader", "data_dir", "draw_network", "evaluate",
+    "exercise_datasets", "fit", "get_activation", "get_dataloaders", "get_datasets", "get_device", "get_fast_loaders",
+    "load_checkpoint", "load_mnist", "pixel_accuracy", "plot_losses", "reset", "save_checkpoint", "set_seed",
+    "show_grid", "show_images", "show_reconstructions", "split_validation", "train", "trained",
 ]
 
 

@@ -1,5 +1,5 @@
 """The command line: ``python -m ae train`` trains a model outside the book, ``python -m ae sweep`` trains one
-per latent size and activation, ``python -m ae reproduce hinton2006`` reproduces a paper's table."""
+per latent size, activation and seed, ``python -m ae reproduce hinton2006`` reproduces a paper's table."""
 from __future__ import annotations
 
 import argparse
@@ -18,8 +18,9 @@ ACTIVATION_NAMES = ("relu", "leaky_relu", "tanh", "sigmoid", "gelu", "elu")  # a
 DATASET_NAMES = ("mnist", "fashion-mnist")  # ae.data.DATASETS
 SWEEP_LATENT_SIZES = (2, 8, 16, 32, 64)  # ae.experiments.LATENT_SIZES
 SWEEP_ACTIVATIONS = ("relu", "tanh", "sigmoid")  # ae.experiments.SWEEP_ACTIVATIONS
+SWEEP_SEEDS = (0, 1, 2)  # ae.experiments.SEEDS
 PAPER_EPOCHS = {"hinton2006": 60}  # ae.reproduce.PAPERS, and the epochs of each paper's recipe
-TRAINING_IMAGES = 60_000  # the images of MNIST's training set, the most that --train-size can take
+TRAINING_IMAGES = 50_000  # MNIST's training images less the validation ones, the most that --train-size can take
 
 DEVICES = re.compile(r"cpu|cuda(:[0-9]+)?")
 
@@ -63,7 +64,8 @@ def check_run_folder(out, force: bool = False) -> Path:
         where = "is a file" if existing == out else f"cannot be created: {existing} is a file"
         raise ValueError(f"{what} {where}, not a folder")
     if existing == out and (out / "model.pt").exists() and not force:
-        raise ValueError(f"{what} already holds a run (model.pt): pass --force to replace it, or choose another folder")
+        raise ValueError(f"{what} already holds a run (model.pt): pass --force to replace it, "
+                         "or choose another folder")
     _writable(existing, what)
     return out
 
@@ -131,10 +133,12 @@ def sweep_command(args) -> None:
     base = HParams(epochs=args.epochs, dataset=args.dataset)
     for activation in args.activations:
         for latent_size in args.latent_sizes:
-            base.replace(latent_size=latent_size, activation=activation)  # every run's values, checked first
+            for seed in args.seeds:  # every run's values, checked first
+                base.replace(latent_size=latent_size, activation=activation, seed=seed)
     device = check_device(args.device)
     command = (f"python -m ae sweep --latent-sizes {' '.join(map(str, args.latent_sizes))} "
-               f"--activations {' '.join(args.activations)} --epochs {args.epochs} --dataset {args.dataset}")
+               f"--activations {' '.join(args.activations)} --seeds {' '.join(map(str, args.seeds))} "
+               f"--epochs {args.epochs} --dataset {args.dataset}")
     if args.out is not None:
         check_json_out(args.out)
         check_clean(args.allow_dirty)
@@ -143,9 +147,10 @@ def sweep_command(args) -> None:
     from .experiments import sweep
     from .results import write_result
 
-    result = sweep(args.latent_sizes, args.activations, base, device, command)
+    result = sweep(args.latent_sizes, args.activations, args.seeds, base, device, command)
     for pca in result["pca"]:
-        print(f"{'PCA':>8} latent {pca['latent_size']:>3}: test MSE {pca['test_mse']:.5f}")
+        print(f"{'PCA':>8} latent {pca['latent_size']:>3}: validation MSE {pca['validation_mse']:.5f}, "
+              f"test MSE {pca['test_mse']:.5f}")
     if args.out is not None:
         print(f"written to {write_result(args.out, result, allow_dirty=args.allow_dirty)}")
 
@@ -187,8 +192,10 @@ def build_parser() -> Parser:
     p.add_argument("--activation", default=d["activation"],
                    help=f"one of {', '.join(ACTIVATION_NAMES)} (default %(default)s)")
     p.add_argument("--lr", type=float, default=d["lr"], help="learning rate (default %(default)s)")
-    p.add_argument("--optimizer", default=d["optimizer"], help=f"one of {', '.join(OPTIMIZERS)} (default %(default)s)")
-    p.add_argument("--epochs", type=int, default=d["epochs"], help="passes over the training set (default %(default)s)")
+    p.add_argument("--optimizer", default=d["optimizer"],
+                   help=f"one of {', '.join(OPTIMIZERS)} (default %(default)s)")
+    p.add_argument("--epochs", type=int, default=d["epochs"],
+                   help="passes over the training set (default %(default)s)")
     p.add_argument("--batch-size", type=int, default=d["batch_size"], help="images per step (default %(default)s)")
     p.add_argument("--seed", type=int, default=d["seed"], help="random seed, 0 to 2**32 - 1 (default %(default)s)")
     p.add_argument("--dataset", default=d["dataset"], help=f"one of {', '.join(DATASET_NAMES)} (default %(default)s)")
@@ -210,11 +217,13 @@ def build_parser() -> Parser:
     p.add_argument("--allow-dirty", action="store_true", help=dirty_help)
     p.set_defaults(run=reproduce_command)
 
-    p = commands.add_parser("sweep", help="train one model per latent size and activation, with PCA beside them")
+    p = commands.add_parser("sweep", help="train one model per latent size, activation and seed, with PCA beside")
     p.add_argument("--latent-sizes", type=int, nargs="+", default=list(SWEEP_LATENT_SIZES),
                    help="latent sizes to try (default %(default)s)")
     p.add_argument("--activations", nargs="+", default=list(SWEEP_ACTIVATIONS),
                    help=f"activations to try, among {', '.join(ACTIVATION_NAMES)} (default %(default)s)")
+    p.add_argument("--seeds", type=int, nargs="+", default=list(SWEEP_SEEDS),
+                   help="random seeds of each setting, for its mean and spread (default %(default)s)")
     p.add_argument("--epochs", type=int, default=d["epochs"],
                    help="passes over the training set per run (default %(default)s)")
     p.add_argument("--dataset", default=d["dataset"], help=f"one of {', '.join(DATASET_NAMES)} (default %(default)s)")

@@ -170,9 +170,37 @@ def _download(root: Path, dataset: str) -> None:
         socket.setdefaulttimeout(previous)
 
 
-def get_datasets(root: str | Path | None = None, dataset: str = "mnist"):
-    """The training and test splits, as the seed notebook loads them."""
-    return load_mnist(True, root, dataset), load_mnist(False, root, dataset)
+VALIDATION_IMAGES = 10_000  # training images held out to make choices on: the test set is only reported
+
+
+def _take(dataset, index: torch.Tensor):
+    """A copy of a torchvision split that holds only the images at ``index`` (``.data`` and ``.targets``)."""
+    subset = copy.copy(dataset)
+    subset.data, subset.targets = dataset.data[index].clone(), dataset.targets[index].clone()
+    return subset
+
+
+def split_validation(train_set, size: int = VALIDATION_IMAGES, seed: int = 0):
+    """``(train, validation)``: ``size`` images of ``train_set`` drawn with ``seed`` are held out for validation.
+
+    The same seed always holds out the same images; the two parts never share one.
+    """
+    if isinstance(size, bool) or not isinstance(size, int) or not 0 < size < len(train_set.data):
+        raise ValueError(f"size must be an integer from 1 to {len(train_set.data) - 1}, got {size!r}")
+    order = torch.randperm(len(train_set.data), generator=torch.Generator().manual_seed(seed))
+    return _take(train_set, order[size:].sort().values), _take(train_set, order[:size].sort().values)
+
+
+def get_datasets(root: str | Path | None = None, dataset: str = "mnist", validation: bool = False):
+    """The training and test splits, as the seed notebook loads them.
+
+    With ``validation=True``, three splits ``(train, validation, test)``: ``VALIDATION_IMAGES`` training
+    images held out by :func:`split_validation` (seed 0), on which every choice is made.
+    """
+    train_set, test_set = load_mnist(True, root, dataset), load_mnist(False, root, dataset)
+    if validation:
+        return (*split_validation(train_set), test_set)
+    return train_set, test_set
 
 
 def get_dataloaders(batch_size: int = 128, root: str | Path | None = None, seed: int = 0, dataset: str = "mnist"):
@@ -222,28 +250,33 @@ def get_fast_loaders(batch_size: int = 128, root=None, seed: int = 0, dataset: s
     )
 
 
-EXERCISE_IMAGES = (2048, 1000)  # training and test images of the exercises: a budget a laptop trains in seconds
+EXERCISE_IMAGES = (2048, 1000, 1000)  # training, validation and test images: a budget a laptop trains in seconds
 EXERCISE_CLASSES = 5  # digit classes the images are drawn from, with a seed
 
 
 def exercise_datasets(seed: int | None = None):
-    """The data of the graded exercises: ``EXERCISE_IMAGES`` training and test images of MNIST.
+    """The data of the graded exercises: ``(train, validation, test)``, of ``EXERCISE_IMAGES`` images.
 
-    With ``seed=None`` (the book and your own checks) the first images of each split; with a seed (the
-    instructor grades with one of their own), images drawn at random from ``EXERCISE_CLASSES`` digit classes
-    chosen with that seed, so that every number differs from the public run's. Both are torchvision datasets:
-    ``.data`` holds the uint8 images, ``.targets`` the labels.
+    The training and validation images come from MNIST's training split (never the same image), the test
+    images from its test split. With ``seed=None`` (the book and your own checks) the first images of each
+    split; with a seed (the instructor grades with one of their own), images drawn at random from
+    ``EXERCISE_CLASSES`` digit classes chosen with that seed, so that every number differs from the public
+    run's. All three are torchvision datasets: ``.data`` holds the uint8 images, ``.targets`` the labels.
     """
-    generator = torch.Generator().manual_seed(seed) if seed is not None else None
-    classes = torch.randperm(10, generator=generator)[:EXERCISE_CLASSES] if generator is not None else None
-    splits = []
-    for dataset, n in zip(get_datasets(), EXERCISE_IMAGES):
-        if generator is None:
-            index = torch.arange(n)
-        else:
+    n_train, n_validation, n_test = EXERCISE_IMAGES
+    mnist_train, mnist_test = get_datasets()
+    if seed is None:
+        train_index = torch.arange(n_train + n_validation)
+        test_index = torch.arange(n_test)
+    else:
+        generator = torch.Generator().manual_seed(seed)
+        classes = torch.randperm(10, generator=generator)[:EXERCISE_CLASSES]
+
+        def draw(dataset, n):
             among = torch.nonzero(torch.isin(dataset.targets, classes)).flatten()
-            index = among[torch.randperm(len(among), generator=generator)[:n]].sort().values
-        subset = copy.copy(dataset)
-        subset.data, subset.targets = dataset.data[index].clone(), dataset.targets[index].clone()
-        splits.append(subset)
-    return tuple(splits)
+            return among[torch.randperm(len(among), generator=generator)[:n]]
+
+        train_index, test_index = draw(mnist_train, n_train + n_validation), draw(mnist_test, n_test).sort().values
+    return (_take(mnist_train, train_index[:n_train].sort().values),
+            _take(mnist_train, train_index[n_train:].sort().values),
+            _take(mnist_test, test_index))

@@ -54,7 +54,8 @@ class HParams:
 
         object.__setattr__(self, "hidden", check_sizes(self.latent_size, self.hidden))
         _choice("activation", self.activation, ACTIVATIONS)
-        if isinstance(self.lr, bool) or not isinstance(self.lr, (int, float)) or not (math.isfinite(self.lr) and self.lr > 0):
+        number = isinstance(self.lr, (int, float)) and not isinstance(self.lr, bool)
+        if not (number and math.isfinite(self.lr) and self.lr > 0):
             raise ValueError(f"lr must be a positive number, got {self.lr!r}")
         _choice("optimizer", self.optimizer, OPTIMIZERS)
         _choice("loss", self.loss, LOSSES)

@@ -1,4 +1,4 @@
-"""The latent space: codes of images, 2-d projections of them, and what simple classifiers can read from them."""
+"""The latent space: codes of images, 2-d projections of them, and what simple classifiers read from them."""
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
@@ -11,6 +11,8 @@ from sklearn.manifold import TSNE
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+
+from .plots import MAX_WIDTH
 
 #: The classifiers that probe a representation. A linear one, on standardised features and lightly
 #: regularised, and a local one, on the features as they are (it reads their geometry).
@@ -42,7 +44,7 @@ def probe_accuracy(train_x, train_y, test_x, test_y) -> dict[str, float]:
 
 
 def project_2d(codes: np.ndarray, method: str = "pca", seed: int = 0) -> np.ndarray:
-    """``codes`` projected to 2 dimensions by ``"pca"`` or ``"tsne"`` (perplexity 30, 500 iterations), seeded."""
+    """``codes`` projected to 2-d by ``"pca"`` or ``"tsne"`` (perplexity 30, 500 iterations), seeded."""
     if method == "pca":
         return PCA(n_components=2, random_state=seed).fit_transform(codes)
     if method == "tsne":
@@ -51,12 +53,20 @@ def project_2d(codes: np.ndarray, method: str = "pca", seed: int = 0) -> np.ndar
 
 
 def plot_codes(panels: dict, labels):
-    """One scatter of 2-d points per entry of ``panels`` (title → ``(N, 2)`` array), coloured by digit label."""
-    fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 4.4), squeeze=False)
+    """One scatter of 2-d points per entry of ``panels`` (title → ``(N, 2)`` array), coloured by digit label.
+
+    The axes keep their ticks, each panel its own scale: read them before comparing spreads. However many
+    panels, the figure is at most ``MAX_WIDTH`` inches wide.
+    """
+    if not panels:
+        raise ValueError("plot_codes needs at least one panel: a title and its (N, 2) array of points")
+    side = min(4.2, (MAX_WIDTH - 1.1) / len(panels))  # inches: 0.9 for the colour bar, 0.2 of margins
+    fig, axes = plt.subplots(1, len(panels), figsize=(side * len(panels) + 0.9, side + 0.5), squeeze=False,
+                             layout="constrained")
     for ax, (title, points) in zip(axes.flat, panels.items()):
         dots = ax.scatter(points[:, 0], points[:, 1], c=labels, cmap="tab10", vmin=-0.5, vmax=9.5, s=2)
-        ax.set_title(title)
-        ax.set_xticks([])
-        ax.set_yticks([])
+        ax.set_title(title, fontsize=11)
+        ax.tick_params(labelsize=10)
+        ax.grid(True, alpha=0.3)
     fig.colorbar(dots, ax=axes.ravel().tolist(), ticks=range(10), label="digit")
     return fig

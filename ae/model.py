@@ -1,6 +1,9 @@
 """The autoencoder ``Net``: a fully connected encoder and a symmetric decoder."""
 from __future__ import annotations
 
+import copy
+import reprlib
+
 from torch import nn
 
 IMAGE_SIZE = 28 * 28
@@ -20,6 +23,21 @@ def get_activation(name: str) -> nn.Module:
     if not isinstance(name, str) or name not in ACTIVATIONS:
         raise ValueError(f"unknown activation {name!r}: choose one of {', '.join(ACTIVATIONS)}")
     return ACTIVATIONS[name]()
+
+
+def activation_module(activation) -> nn.Module:
+    """The activation a :class:`Net` copies between its layers: ``activation`` itself if it is a module (such as
+    ``nn.Tanh()`` or your own), else the module of that name; ValueError for anything else."""
+    if isinstance(activation, nn.Module):
+        return activation
+    if isinstance(activation, str):
+        return get_activation(activation)
+    if isinstance(activation, type) and issubclass(activation, nn.Module):
+        raise ValueError(f"activation must be a module, not a class: pass {activation.__name__}() (with the "
+                         f"parentheses) instead of {activation.__name__}")
+    name = getattr(activation, "__name__", None)
+    shown = f"the function {name}" if callable(activation) and name else " ".join(reprlib.repr(activation).split())
+    raise ValueError(f"activation must be a name ({', '.join(ACTIVATIONS)}) or a torch.nn.Module, got {shown}")
 
 
 # Upper bounds on the sizes of a Net: every model they allow can be allocated (at most 400 MB of float32 weights).
@@ -58,13 +76,13 @@ def check_sizes(latent_size, hidden) -> tuple[int, ...]:
     return hidden
 
 
-def mlp(sizes, activation: str, last: nn.Module | None = None) -> nn.Sequential:
-    """Linear layers through ``sizes`` with ``activation`` between them and ``last`` after the final one."""
+def mlp(sizes, activation: nn.Module, last: nn.Module | None = None) -> nn.Sequential:
+    """Linear layers through ``sizes`` with a copy of ``activation`` between them and ``last`` after the final one."""
     layers = []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         layers.append(nn.Linear(n_in, n_out))
         if i < len(sizes) - 2:
-            layers.append(get_activation(activation))
+            layers.append(copy.deepcopy(activation))
     if last is not None:
         layers.append(last)
     return nn.Sequential(*layers)
@@ -74,14 +92,15 @@ class Net(nn.Module):
     """A deep autoencoder: 784 → hidden widths → latent code, and back through the same widths to 784.
 
     The code is linear (no activation on the bottleneck); the output goes through a sigmoid so that
-    reconstructions are pixels in [0, 1]. ``forward`` returns a tensor of the input's shape.
+    reconstructions are pixels in [0, 1]. ``forward`` returns a tensor of the input's shape. ``activation``:
+    a name of :data:`ACTIVATIONS`, or a module, copied (``copy.deepcopy``) to every place between layers.
     """
 
-    def __init__(self, latent_size: int = 64, hidden=(256,), activation: str = "relu"):
+    def __init__(self, latent_size: int = 64, hidden=(256,), activation: str | nn.Module = "relu"):
         super().__init__()
         hidden = check_sizes(latent_size, hidden)
-        get_activation(activation)
-        self.latent_size, self.hidden, self.activation = latent_size, hidden, activation
+        activation = activation_module(activation)
+        self.latent_size, self.hidden = latent_size, hidden
         widths = (IMAGE_SIZE, *hidden, latent_size)
         self.encoder = mlp(widths, activation)
         self.decoder = mlp(widths[::-1], activation, last=nn.Sigmoid())

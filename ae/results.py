@@ -13,7 +13,8 @@ from .paths import atomic_write, course_root
 
 def _git(*args: str) -> str | None:
     try:
-        return subprocess.run(["git", *args], cwd=course_root(), capture_output=True, text=True, check=True).stdout.strip()
+        done = subprocess.run(["git", *args], cwd=course_root(), capture_output=True, text=True, check=True)
+        return done.stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return None
 
@@ -65,7 +66,8 @@ def write_result(path, result: dict, allow_dirty: bool = False) -> Path:
 
 
 def read_result(path) -> dict:
-    """A result written by :func:`write_result`; a missing file raises ``FileNotFoundError`` naming the command to run."""
+    """A result written by :func:`write_result`; a missing file raises ``FileNotFoundError`` naming the command
+    to run."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path} is missing: run the command documented on the book page that uses it")

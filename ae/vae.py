@@ -11,10 +11,10 @@ from .model import Net
 
 
 class VAE(Net):
-    """The autoencoder :class:`~ae.model.Net` whose encoder gives the mean and log-variance of a Gaussian code.
+    """The autoencoder :class:`~ae.model.Net` whose encoder gives the mean and log-variance of a Gaussian.
 
-    ``forward`` samples a code from that Gaussian by reparameterisation (mean + σ·ε, ε ~ N(0, I)) and returns
-    ``(reconstruction, mean, log_variance)``; the reconstruction has shape ``(B, 784)``.
+    ``forward`` samples a code from that Gaussian by reparameterisation (mean + σ·ε, ε ~ N(0, I)) and
+    returns ``(reconstruction, mean, log_variance)``; the reconstruction has shape ``(B, 784)``.
     """
 
     def __init__(self, latent_size: int = 64, hidden=(256,), activation: str = "relu"):
@@ -34,10 +34,11 @@ class VAE(Net):
 def elbo_terms(output, images: torch.Tensor) -> dict[str, torch.Tensor]:
     """The two terms of the negative ELBO in nats per image, averaged over the batch: the criterion of a VAE.
 
-    ``output`` is what :class:`VAE` returns. The reconstruction term is the binary cross-entropy summed over the
-    784 pixels (−log p(x|z) for one sampled z); the KL term is the divergence of the code's Gaussian q(z|x)
-    from the prior N(0, I). ``ae.train`` minimises their sum and logs each (``train_reconstruction``,
-    ``test_kl``, ...).
+    ``output`` is what :class:`VAE` returns. The reconstruction term is the binary cross-entropy summed over
+    the 784 pixels: −log p(x|z) for one sampled z when the pixels are 0 or 1; on grey levels, a
+    reconstruction error that a perfect output does not bring to 0. The KL term is the divergence of the
+    code's Gaussian q(z|x) from the prior N(0, I). ``ae.train`` minimises their sum and logs each
+    (``train_reconstruction``, ``test_kl``, ...).
     """
     reconstruction, mean, log_variance = output
     bce = F.binary_cross_entropy(reconstruction, images.reshape(reconstruction.shape), reduction="sum")
@@ -57,8 +58,8 @@ def sample(model: Net, n: int, seed: int = 0) -> torch.Tensor:
 
 def plot_elbo(logs: dict):
     """The reconstruction and KL terms of the negative ELBO (train and test) against training steps."""
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
-    titles = {"reconstruction": "reconstruction  −log p(x|z)", "kl": "KL( q(z|x) ‖ N(0, I) )"}
+    fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.6))
+    titles = {"reconstruction": "reconstruction: BCE summed over pixels", "kl": "KL( q(z|x) ‖ N(0, I) )"}
     for ax, (term, title) in zip(axes, titles.items()):
         ax.plot(logs["steps"], logs[f"train_{term}"], marker=".", label="train")
         ax.plot(logs["steps"], logs[f"test_{term}"], marker=".", label="test")
@@ -73,12 +74,13 @@ def plot_elbo(logs: dict):
 
 @torch.no_grad()
 def show_manifold(model: VAE, n: int = 15):
-    """The images decoded from an ``n × n`` grid of 2-d codes at the 5 %…95 % quantiles of N(0, 1) on each axis.
+    """The images decoded from an ``n × n`` grid of 2-d codes, at the 5 %…95 % quantiles of N(0, 1).
 
     The grid is even in probability, not in z: each column (row) holds as much of the prior as the next.
     """
     if model.latent_size != 2:
-        raise ValueError(f"the manifold figure needs a VAE with latent_size 2, this one has {model.latent_size}")
+        raise ValueError(f"the manifold figure needs a VAE with latent_size 2, this one has "
+                         f"{model.latent_size}")
     values = torch.distributions.Normal(0.0, 1.0).icdf(torch.linspace(0.05, 0.95, n))
     z1, z2 = torch.meshgrid(values, values.flip(0), indexing="xy")  # z2 grows upwards, z1 to the right
     codes = torch.stack([z1.flatten(), z2.flatten()], dim=1).to(next(model.parameters()).device)

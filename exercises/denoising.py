@@ -1,8 +1,13 @@
 """Exercise "denoising": an autoencoder that removes noise it was trained on.
 
-Write the six functions below; the task, hints and how to check your work are on the book page
-``book/exercises/denoising.md``. Keep the names, the arguments and the constants as they are: the grader
-calls these functions with the data of ``ae.exercise_datasets()``.
+Write the five functions below; the task, the hints and the expected results are on the book page
+``book/exercises/denoising.md``. Check your work from the root of the course with
+
+    .venv/bin/python -m pytest tests/grading -k denoising
+
+Keep the names, the arguments and the constants as they are: the grader calls these functions with the data of
+``ae.exercise_datasets()``. Nothing is chosen here: the denoisers train on the training split and are measured
+on the test split.
 """
 from __future__ import annotations
 
@@ -38,5 +43,6 @@ def train_denoiser(train_set, kind: str, seed: int = 0) -> ae.Net:
 
 
 def denoising_mse(model, test_set, kind: str, seed: int = 0) -> dict[str, float]:
-    """The test MSEs against the clean images: of the corrupted images ("noisy"), of the model's output ("denoised")."""
+    """The test MSEs against the clean images: of the corrupted images ("noisy"), of the model's output
+    ("denoised")."""
     raise NotImplementedError(f"denoising_mse: write it ({PAGE})")

@@ -38,16 +38,20 @@ class Probe:
 class Inputs:
     """What the probes pass, fresh for every call: the exercise data drawn with ``seed``, and that seed.
 
-    The public inputs (``seed=PUBLIC_SEED``) are the first images of each split, as on the book's pages;
-    any other seed draws other images and passes that seed to the submission's functions.
+    The public inputs (``seed=PUBLIC_SEED``) are the images of ``ae.exercise_datasets()`` as on the book's pages
+    (training, validation and test); any other seed draws other images and passes that seed to the submission's
+    functions. Choices are made on the validation split; the test split only reports them.
     """
 
     def __init__(self, seed: int = PUBLIC_SEED):
         self.seed = seed
-        self._train, self._test = exercise_datasets(None if seed == PUBLIC_SEED else seed)
+        self._train, self._validation, self._test = exercise_datasets(None if seed == PUBLIC_SEED else seed)
 
     def train_set(self):
         return _copy(self._train)
+
+    def validation_set(self):
+        return _copy(self._validation)
 
     def test_set(self):
         return _copy(self._test)

@@ -48,7 +48,8 @@ def train_denoiser(train_set, kind: str, seed: int = 0) -> ae.Net:
 
 @torch.no_grad()
 def denoising_mse(model, test_set, kind: str, seed: int = 0) -> dict[str, float]:
-    """The test MSEs against the clean images: of the corrupted images ("noisy"), of the model's output ("denoised")."""
+    """The test MSEs against the clean images: of the corrupted images ("noisy"), of the model's output
+    ("denoised")."""
     clean = test_set.data.unsqueeze(1).float().div(255)
     noisy = corrupt(clean, kind, torch.Generator().manual_seed(seed))
     model.eval()

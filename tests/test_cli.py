@@ -307,9 +307,10 @@ def test_the_names_help_shows_are_those_of_the_modules_that_define_them(mnist):
     assert ae.cli.DATASET_NAMES == tuple(ae.data.DATASETS)
     assert ae.cli.SWEEP_LATENT_SIZES == tuple(ae.experiments.LATENT_SIZES)
     assert ae.cli.SWEEP_ACTIVATIONS == tuple(ae.experiments.SWEEP_ACTIVATIONS)
+    assert ae.cli.SWEEP_SEEDS == tuple(ae.experiments.SEEDS)
     assert ae.cli.PAPER_EPOCHS == {"hinton2006": ae.reproduce.HINTON2006.epochs}
     assert set(ae.cli.PAPER_EPOCHS) == set(ae.reproduce.PAPERS)
-    assert ae.cli.TRAINING_IMAGES == len(mnist[0])
+    assert ae.cli.TRAINING_IMAGES == len(ae.get_datasets(validation=True)[0])
 
 
 def test_the_lazy_package_keeps_its_names():

@@ -108,17 +108,41 @@ def test_unknown_dataset_is_a_value_error():
 
 
 def test_exercise_data_is_public_without_a_seed_and_drawn_with_one():
-    public_train, public_test = ae.exercise_datasets()
-    assert (len(public_train.data), len(public_test.data)) == ae.data.EXERCISE_IMAGES
+    public = ae.exercise_datasets()
+    assert tuple(len(split.data) for split in public) == ae.data.EXERCISE_IMAGES
     train_set, _ = ae.get_datasets()
-    assert torch.equal(public_train.data, train_set.data[: len(public_train.data)])
-    drawn_train, drawn_test = ae.exercise_datasets(seed=7)
-    assert (len(drawn_train.data), len(drawn_test.data)) == ae.data.EXERCISE_IMAGES
+    n_train, n_validation, _ = ae.data.EXERCISE_IMAGES
+    assert torch.equal(public[0].data, train_set.data[:n_train])
+    assert torch.equal(public[1].data, train_set.data[n_train:n_train + n_validation])
+    drawn_train, drawn_validation, drawn_test = ae.exercise_datasets(seed=7)
+    assert tuple(len(split.data) for split in (drawn_train, drawn_validation, drawn_test)) == ae.data.EXERCISE_IMAGES
     assert len(set(drawn_train.targets.tolist())) == ae.data.EXERCISE_CLASSES
-    assert set(drawn_test.targets.tolist()) == set(drawn_train.targets.tolist())
-    again, _ = ae.exercise_datasets(seed=7)
-    other, _ = ae.exercise_datasets(seed=8)
+    assert set(drawn_test.targets.tolist()) == set(drawn_validation.targets.tolist()) == set(drawn_train.targets.tolist())
+    train_images = {bytes(image.numpy()) for image in drawn_train.data}
+    assert not any(bytes(image.numpy()) in train_images for image in drawn_validation.data)
+    again, _, _ = ae.exercise_datasets(seed=7)
+    other, _, _ = ae.exercise_datasets(seed=8)
     assert torch.equal(again.data, drawn_train.data) and not torch.equal(other.data, drawn_train.data)
+
+
+def test_validation_is_held_out_of_training_the_same_way_every_time():
+    full_train, _ = ae.get_datasets()
+    train_set, validation_set, test_set = ae.get_datasets(validation=True)
+    assert len(validation_set.data) == ae.data.VALIDATION_IMAGES
+    assert len(train_set.data) + len(validation_set.data) == len(full_train.data)
+    assert len(test_set.data) == 10_000
+    assert torch.equal(torch.cat([train_set.targets, validation_set.targets]).bincount(), full_train.targets.bincount())
+    again_train, again_validation, _ = ae.get_datasets(validation=True)
+    assert torch.equal(again_validation.data, validation_set.data) and torch.equal(again_train.data, train_set.data)
+    _, other = ae.split_validation(full_train, seed=1)
+    assert not torch.equal(other.data, validation_set.data)
+
+
+@pytest.mark.parametrize("size", [0, 60_000, 2.5, True])
+def test_validation_size_out_of_range_is_one_clear_error(size):
+    full_train, _ = ae.get_datasets()
+    with pytest.raises(ValueError, match="size must be an integer from 1 to 59999"):
+        ae.split_validation(full_train, size=size)
 
 
 def test_outside_a_checkout_the_folders_are_under_the_current_folder(tmp_path, monkeypatch):

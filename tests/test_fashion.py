@@ -2,12 +2,17 @@
 import gzip
 import shutil
 
-import pytest
-from torchvision import datasets
+import matplotlib
 
-import ae
-from ae import data
-from ae.data import RAW_FILES, SYSTEM_COPIES
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+from torchvision import datasets  # noqa: E402
+
+import ae  # noqa: E402
+from ae import data  # noqa: E402
+from ae.data import RAW_FILES, SYSTEM_COPIES  # noqa: E402
 
 
 @pytest.fixture
@@ -83,3 +88,13 @@ def test_a_damaged_package_file_is_reported_with_the_fix(empty_dirs, monkeypatch
     with pytest.raises(ae.DataError, match=r"train-images-idx3-ubyte\.gz cannot be unpacked .*--reinstall"):
         ae.load_mnist(dataset="fashion-mnist")
     assert list((empty_dirs / "cache" / "data" / "FashionMNIST" / "raw").iterdir()) == []
+
+
+def test_the_grid_of_clothes_is_titled_with_the_class_names(empty_dirs):
+    test_set = ae.load_mnist(train=False, dataset="fashion-mnist")
+    assert len(test_set.classes) == 10 and test_set.classes[9] == "Ankle boot"
+    fig = ae.show_grid(test_set, rows=2, cols=6, names=test_set.classes)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles == [test_set.classes[label] for label in test_set.targets[:12].tolist()]
+    assert titles[0] == "Ankle boot"  # the first test image of Fashion-MNIST
+    plt.close(fig)

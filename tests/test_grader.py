@@ -17,8 +17,11 @@ from pathlib import Path
 
 import pytest
 
+from ae import results
 from ae.paths import cache_dir
-from grader import reference
+from grader import expected, reference
+from grader.exercises import RELATIVE_TOLERANCE
+from grader.probes import PUBLIC_SEED
 from grader.registry import FOLDER, names
 
 pytestmark = pytest.mark.slow
@@ -33,37 +36,47 @@ EXPECTED = {
     "solutions": ({}, ""),
     "exercises": ({e: ALL for e in names()}, "not implemented"),
     "raises": ({"activation": ALL, "denoising": ALL, "latent_size": (
-        "test_sweep_gives_one_test_mse_per_latent_size", "test_same_seed_same_numbers", "test_sweep_matches_the_reference",
-        "test_chosen_latent_size_matches_the_reference")}, "ZeroDivisionError"),
+        "test_sweep_gives_one_validation_mse_per_latent_size", "test_same_seed_same_numbers",
+        "test_sweep_matches_the_reference", "test_chosen_latent_size_matches_the_reference",
+        "test_test_mse_of_the_chosen_size_matches_the_reference")}, "ZeroDivisionError"),
     "hangs": ({"latent_size": ALL, "denoising": ALL, "activation": (
-        "test_compare_activations_gives_one_test_mse_per_name", "test_same_seed_same_numbers",
-        "test_comparison_matches_the_reference", "test_chosen_activation_matches_the_reference")}, "time limit"),
+        "test_compare_activations_gives_one_validation_mse_per_name", "test_same_seed_same_numbers",
+        "test_comparison_matches_the_reference", "test_chosen_activation_matches_the_reference",
+        "test_test_mse_of_the_chosen_activation_matches_the_reference")}, "time limit"),
     "memory": ({"latent_size": ALL, "activation": ALL, "denoising": (
         "test_train_denoiser_returns_an_autoencoder", "test_denoising_mse_reports_less_error_after_denoising",
         "test_noisy_mse_matches_the_reference", "test_gaussian_denoiser_matches_the_reference",
         "test_mask_denoiser_matches_the_reference")}, "out of memory"),
     "exits": ({"latent_size": ALL, "denoising": ALL, "activation": (
-        "test_compare_activations_gives_one_test_mse_per_name", "test_same_seed_same_numbers",
-        "test_comparison_matches_the_reference", "test_chosen_activation_matches_the_reference")}, "exit"),
+        "test_compare_activations_gives_one_validation_mse_per_name", "test_same_seed_same_numbers",
+        "test_train_and_evaluate_builds_its_model_with_get_activation", "test_comparison_matches_the_reference",
+        "test_chosen_activation_matches_the_reference",
+        "test_test_mse_of_the_chosen_activation_matches_the_reference")}, "exit"),
     "syntax_error": ({e: ALL for e in names()}, "SyntaxError"),
     # latent_size is right and prints fake results: full points; activation prints fake records only: zero.
     "fake_output": ({"activation": ALL, "denoising": ALL}, "NotImplementedError"),
     "imports_solutions": ({e: ALL for e in names()}, "No module named 'solutions'"),
     # sweep disables torch's seeding and returns zeros; activation rebinds ae.evaluate, which ae.train does not use.
     "tampers": ({"latent_size": (
-        "test_sweep_gives_one_test_mse_per_latent_size", "test_same_seed_same_numbers",
-        "test_sweep_matches_the_reference", "test_chosen_latent_size_matches_the_reference")}, "checks failed"),
+        "test_sweep_gives_one_validation_mse_per_latent_size", "test_same_seed_same_numbers",
+        "test_sweep_matches_the_reference", "test_chosen_latent_size_matches_the_reference",
+        "test_test_mse_of_the_chosen_size_matches_the_reference")}, "checks failed"),
     "wrong_latent_size": ({"activation": ALL, "denoising": ALL, "latent_size": (
         "test_build_autoencoder_returns_an_autoencoder", "test_build_autoencoder_matches_the_reference",
-        "test_sweep_matches_the_reference", "test_chosen_latent_size_matches_the_reference")}, "checks failed"),
+        "test_sweep_matches_the_reference", "test_chosen_latent_size_matches_the_reference",
+        "test_test_mse_of_the_chosen_size_matches_the_reference")}, "checks failed"),
     "choose_largest": ({"activation": ALL, "denoising": ALL, "latent_size": (
         "test_choose_latent_size_picks_the_smallest_size_reaching_the_target",
-        "test_chosen_latent_size_matches_the_reference")}, "checks failed"),
+        "test_chosen_latent_size_matches_the_reference", "test_test_mse_of_the_chosen_size_matches_the_reference")},
+                       "checks failed"),
     "noise_in_target": ({"latent_size": ALL, "activation": ALL, "denoising": (
         "test_denoising_mse_reports_less_error_after_denoising", "test_gaussian_denoiser_matches_the_reference",
         "test_mask_denoiser_matches_the_reference")}, "checks failed"),
     "wrong_gelu": ({"latent_size": ALL, "denoising": ALL, "activation": (
         "test_get_activation_computes_the_named_function",)}, "checks failed"),
+    # Right numbers, but the model is built from the name: the activation the student wrote is never trained.
+    "ignores_get_activation": ({"latent_size": ALL, "denoising": ALL, "activation": (
+        "test_train_and_evaluate_builds_its_model_with_get_activation",)}, "checks failed"),
     # Attacks and nothing else: zero.
     "reads_hidden": ({e: ALL for e in names()}, "nothing to steal"),
     "forges_records": ({e: ALL for e in names()}, "refused"),
@@ -74,13 +87,16 @@ EXPECTED = {
     # Numbers remembered from the public inputs fail against the instructor's seed (the chosen size with them).
     "memorised": ({"activation": ALL, "denoising": ALL, "latent_size": (
         "test_same_seed_same_numbers", "test_sweep_matches_the_reference",
-        "test_chosen_latent_size_matches_the_reference")}, "checks failed"),
+        "test_chosen_latent_size_matches_the_reference", "test_test_mse_of_the_chosen_size_matches_the_reference")},
+                  "checks failed"),
     # Honest but odd: a cyclic dict and a huge int fail only the checks that need them; float64 by default is fine.
     "odd_values": ({"latent_size": (
-        "test_sweep_gives_one_test_mse_per_latent_size", "test_same_seed_same_numbers",
-        "test_sweep_matches_the_reference", "test_chosen_latent_size_matches_the_reference"), "activation": (
-        "test_compare_activations_gives_one_test_mse_per_name", "test_same_seed_same_numbers",
-        "test_comparison_matches_the_reference", "test_chosen_activation_matches_the_reference")}, "cannot read"),
+        "test_sweep_gives_one_validation_mse_per_latent_size", "test_same_seed_same_numbers",
+        "test_sweep_matches_the_reference", "test_chosen_latent_size_matches_the_reference",
+        "test_test_mse_of_the_chosen_size_matches_the_reference"), "activation": (
+        "test_compare_activations_gives_one_validation_mse_per_name", "test_same_seed_same_numbers",
+        "test_comparison_matches_the_reference", "test_chosen_activation_matches_the_reference",
+        "test_test_mse_of_the_chosen_activation_matches_the_reference")}, "cannot read"),
 }
 COPIES = {"noise_in_target_again": "noise_in_target", "solutions_again": "solutions"}
 
@@ -265,3 +281,38 @@ def test_without_bubblewrap_a_class_is_refused_and_a_student_is_told(tmp_path):
     lines = [line for line in done.stderr.splitlines() if "without isolation" in line]
     assert len(lines) == 1 and "bubblewrap is not installed" in lines[0]
     assert "2 failed" in done.stdout  # the untouched stubs, graded all the same
+
+
+def test_the_pages_expected_results_are_what_the_reference_computes_now():
+    """results/exercises.json (``python -m grader.expected``), which the exercise pages read, holds the reference
+    records of the public inputs: a change of a solution, a probe or the data that is not rerun fails here."""
+    committed = json.loads((REPO / "results" / expected.FILE).read_text())
+    assert committed["tolerance"] == RELATIVE_TOLERANCE and sorted(committed["exercises"]) == sorted(names())
+    for exercise in names():
+        run = reference.reference(exercise, PUBLIC_SEED)
+        now = {probe: json.loads(json.dumps(run.value(probe))) for probe in expected.REPORTED[exercise]}
+        assert committed["exercises"][exercise]["reference"] == now, f"{exercise}: run python -m grader.expected"
+        for probe, runs in committed["exercises"][exercise]["over_seeds"].items():
+            assert sorted(map(int, runs)) == list(expected.SEEDS)
+            assert {k: v for k, v in runs[str(PUBLIC_SEED)].items() if k in now[probe]} == now[probe]
+
+
+def test_expected_refuses_a_dirty_tree_and_a_copy_without_solutions(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "exercises.json"
+    monkeypatch.setattr(results, "tree_is_dirty", lambda: True)
+    with pytest.raises(SystemExit) as stopped:
+        expected.main(["--out", str(out)])
+    assert stopped.value.code == 2 and "--allow-dirty" in capsys.readouterr().err
+    monkeypatch.setattr(expected, "SOLUTIONS", tmp_path / "solutions")
+    with pytest.raises(SystemExit) as stopped:
+        expected.main(["--out", str(out), "--allow-dirty"])
+    error = capsys.readouterr().err
+    assert stopped.value.code == 2 and "needs the reference solutions" in error and error.count("\n") == 1
+    assert not out.exists()
+
+
+def test_expected_says_when_the_reference_is_not_reproducible():
+    values = {"sweep": {2: 0.05, 4: 0.04}}
+    expected.check_same("latent_size", values, {"sweep": {0: {2: 0.05, 4: 0.04}, 1: {2: 0.06, 4: 0.03}}})
+    with pytest.raises(RuntimeError, match="not reproducible"):
+        expected.check_same("latent_size", values, {"sweep": {0: {2: 0.05, 4: 0.041}}})

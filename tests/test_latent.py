@@ -71,3 +71,29 @@ def test_plot_codes_draws_one_panel_per_entry_and_a_colour_bar():
     assert [ax.get_title() for ax in fig.axes[:2]] == ["a", "b"]
     assert len(fig.axes) == 3 and fig.axes[2].get_ylabel() == "digit"
     plt.close(fig)
+
+
+def test_plot_codes_keeps_the_axes_ticks_so_that_spreads_can_be_read():
+    rng = np.random.default_rng(0)
+    fig = latent.plot_codes({"wide": 10 * rng.normal(size=(200, 2)), "narrow": rng.normal(size=(200, 2))},
+                            np.arange(200) % 10)
+    fig.canvas.draw()
+    wide, narrow = fig.axes[:2]
+    assert len(wide.get_xticks()) > 2 and len(narrow.get_yticks()) > 2
+    assert all(label.get_text() for label in wide.get_xticklabels() if label.get_visible())
+    assert wide.get_xlim()[1] - wide.get_xlim()[0] > 3 * (narrow.get_xlim()[1] - narrow.get_xlim()[0])
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("panels", [1, 2, 3])
+def test_plot_codes_fits_the_book_column(panels):
+    points = np.random.default_rng(0).normal(size=(20, 2))
+    fig = latent.plot_codes({f"panel {k}": points for k in range(panels)}, np.arange(20) % 10)
+    width, height = fig.get_size_inches()
+    assert width <= latent.MAX_WIDTH and height < width
+    plt.close(fig)
+
+
+def test_plot_codes_needs_a_panel():
+    with pytest.raises(ValueError, match="needs at least one panel"):
+        latent.plot_codes({}, np.arange(3))

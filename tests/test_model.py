@@ -1,5 +1,6 @@
 import pytest
 import torch
+from torch import nn
 
 from ae import ACTIVATIONS, Net, get_activation
 from ae.model import MAX_LATENT_SIZE, MAX_PARAMETERS, MAX_WIDTH, count_parameters
@@ -54,8 +55,11 @@ def test_bad_arguments_raise_a_clear_value_error(kwargs, message):
     ({"hidden": None}, "hidden must be a list or tuple of layer widths, got None"),
     ({"hidden": 256}, "hidden must be a list or tuple of layer widths, got 256"),
     ({"hidden": "256"}, "hidden must be a list or tuple of layer widths"),
-    ({"activation": ["relu"]}, "unknown activation ['relu']"),
-    ({"activation": None}, "unknown activation None"),
+    ({"activation": ["relu"]}, "activation must be a name (relu, leaky_relu, tanh, sigmoid, gelu, elu) or a "
+                               "torch.nn.Module, got ['relu']"),
+    ({"activation": None}, "or a torch.nn.Module, got None"),
+    ({"activation": nn.Tanh}, "activation must be a module, not a class: pass Tanh() (with the parentheses)"),
+    ({"activation": torch.tanh}, "or a torch.nn.Module, got the function tanh"),
     ({"latent_size": None}, "latent_size must be a positive integer, got None"),
     ({"latent_size": 10**9}, "latent_size must be at most 4096, got 1000000000"),
     ({"hidden": (10**9,)}, "hidden width must be at most 8192, got 1000000000"),
@@ -66,6 +70,27 @@ def test_wrong_types_and_sizes_beyond_the_bounds_raise_value_error(kwargs, messa
     with pytest.raises(ValueError) as error:
         Net(**kwargs)
     assert message in str(error.value) and "\n" not in str(error.value)
+
+
+def test_an_activation_module_gives_the_same_model_as_its_name():
+    torch.manual_seed(0)
+    by_name = Net(latent_size=8, activation="tanh")
+    torch.manual_seed(0)
+    by_module = Net(latent_size=8, activation=nn.Tanh())
+    images = torch.rand(3, 1, 28, 28)
+    assert [type(m) for m in by_module.modules()] == [type(m) for m in by_name.modules()]
+    assert torch.equal(by_module(images), by_name(images))
+
+
+def test_an_activation_module_is_copied_to_every_place():
+    given = nn.PReLU(init=0.1)
+    model = Net(latent_size=8, hidden=(64, 32), activation=given)
+    placed = [m for m in model.modules() if isinstance(m, nn.PReLU)]
+    assert len(placed) == 4 and len({id(m) for m in placed}) == 4 and given not in placed
+    placed[0].weight.data.fill_(0.5)  # each copy learns on its own, and the given module is left alone
+    assert [m.weight.item() for m in placed[1:]] == pytest.approx([0.1] * 3)
+    assert given.weight.item() == pytest.approx(0.1)
+    assert sum(p.numel() for p in model.parameters()) == count_parameters(8, (64, 32)) + 4
 
 
 def test_get_activation_of_a_wrong_type_raises_value_error():

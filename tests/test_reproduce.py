@@ -1,13 +1,14 @@
-"""``python -m ae reproduce hinton2006``: a short run, its JSON record, bad values, and the committed result."""
-import json
+"""``python -m ae reproduce hinton2006``: a short run, its JSON record, the epoch chosen on validation, bad values,
+and the committed result."""
 import math
 
 import pytest
 
+import ae.reproduce
 from ae import HParams
 from ae.cli import main
 from ae.paths import results_dir
-from ae.reproduce import HINTON2006, HINTON2006_TABLE, first_beaten, format_table
+from ae.reproduce import HINTON2006, HINTON2006_TABLE, chosen_row, format_table, hinton2006, plot_history
 from ae.results import read_result
 
 COMMITTED = results_dir() / "hinton2006.json"
@@ -22,16 +23,21 @@ def short_run(tmp_path_factory, mnist):
 
 
 def check_record(result):
-    assert {"command", "commit", "dirty", "machine", "started", "wall_seconds", "hparams", "epochs", "table"} <= set(result)
+    assert {"command", "commit", "dirty", "machine", "started", "wall_seconds", "hparams", "epochs", "table",
+            "chosen_epoch", "train_size", "validation_size", "training_seconds"} <= set(result)
     assert {"platform", "cpu_count", "torch", "device"} <= set(result["machine"])
     assert [row["method"] for row in result["table"]] == list(HINTON2006_TABLE)
     assert [row["paper"] for row in result["table"]] == list(HINTON2006_TABLE.values())
     table = {row["method"]: row["ours"] for row in result["table"]}
     assert table["PCA"] == pytest.approx(13.87, abs=0.05)
     assert table["logistic PCA"] is None
-    assert table["autoencoder"] == result["epochs"][-1]["test_error"]
     assert [row["epoch"] for row in result["epochs"]] == list(range(1, result["hparams"]["epochs"] + 1))
-    assert all(math.isfinite(row["test_error"]) and row["test_error"] > 0 for row in result["epochs"])
+    for row in result["epochs"]:
+        assert all(math.isfinite(row[name]) and row[name] > 0 for name in ("validation_error", "test_error"))
+    chosen = chosen_row(result)
+    assert chosen["validation_error"] == min(row["validation_error"] for row in result["epochs"])
+    assert table["autoencoder"] == chosen["test_error"]
+    assert result["validation_size"] == 10_000
     assert HParams(**result["hparams"]) == HINTON2006.replace(epochs=result["hparams"]["epochs"])
 
 
@@ -40,33 +46,50 @@ def test_short_run_records_the_table_and_where_it_ran(short_run):
     assert short_run["command"].startswith("python -m ae reproduce hinton2006 --epochs 2 --train-size 512 --out ")
     assert short_run["train_size"] == 512 and short_run["hparams"]["epochs"] == 2
     assert len(short_run["commit"]) == 40 and isinstance(short_run["dirty"], bool)
-    errors = [row["test_error"] for row in short_run["epochs"]]
-    assert errors[1] < errors[0] < 784
+    for split in ("validation", "test"):
+        errors = [row[f"{split}_error"] for row in short_run["epochs"]]
+        assert errors[1] < errors[0] < 784
+    assert short_run["epochs"][0]["seconds"] < short_run["epochs"][1]["seconds"] == short_run["training_seconds"]
+
+
+def test_the_epoch_is_chosen_on_validation_and_the_test_error_only_reported(monkeypatch):
+    validation, test = [5.0, 3.0, 4.0], [5.0, 3.5, 2.0]  # the lowest test error is after another epoch
+    errors = iter(error for pair in zip(validation, test) for error in pair)  # each epoch: validation, then test
+    monkeypatch.setattr(ae.reproduce, "evaluate", lambda model, loader, metric: (next(errors), None))
+    result = hinton2006(epochs=3, train_size=16, log=None)
+    assert [(row["validation_error"], row["test_error"]) for row in result["epochs"]] == list(zip(validation, test))
+    assert result["chosen_epoch"] == 2
+    assert result["table"][0] == {"method": "autoencoder", "paper": 3.00, "ours": 3.5}
+    assert format_table(result).splitlines()[4].startswith("autoencoder after epoch 2 of 3, chosen on validation")
 
 
 def test_short_run_prints_the_table_beside_the_papers(capsys, mnist):
     main(["reproduce", "hinton2006", "--epochs", "1", "--train-size", "128"])
     out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith("epoch 1/1: ") and "test_squared_error=" in out[0]
+    assert out[0].startswith("epoch 1/1: ") and "validation_error=" in out[0] and "test_error=" in out[0]
     table = out[1:]
     assert table[1].split()[:2] == ["autoencoder", "3.00"]
     assert table[2].split() == ["logistic", "PCA", "8.01", "-"]
     assert table[3].split()[:2] == ["PCA", "13.87"] and abs(float(table[3].split()[2]) - 13.87) <= 0.05
-    assert table[4].startswith("1 epoch on 128 training images, wall time ")
+    assert table[4].startswith("autoencoder after epoch 1 of 1, chosen on validation (error ")
+    assert table[5].startswith("1 epoch on 128 training images, wall time ")
 
 
-def test_first_beaten_is_the_first_epoch_under_the_papers_error():
-    result = {"epochs": [{"epoch": 1, "test_error": 5.0}, {"epoch": 2, "test_error": 2.99},
-                         {"epoch": 3, "test_error": 2.5}]}
-    assert first_beaten(result)["epoch"] == 2
-    assert first_beaten({"epochs": result["epochs"][:1]}) is None
+def test_plot_history_shows_both_errors_and_the_chosen_epoch(short_run):
+    ax = plot_history(short_run).axes[0]
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert labels[:3] == ["validation, here", "test, here", "epoch chosen on validation (2)"]
+    assert list(ax.get_lines()[0].get_ydata()) == [row["validation_error"] for row in short_run["epochs"]]
+    assert list(ax.get_lines()[2].get_xdata()) == [2, 2]
+    assert plot_history(short_run).get_figwidth() <= 9.5
 
 
 @pytest.mark.parametrize("args, message", [
     (["nature2015"], "argument paper: invalid choice: 'nature2015'"),
     (["hinton2006", "--epochs", "0"], "epochs must be a positive integer, got 0"),
     (["hinton2006", "--epochs", "many"], "argument --epochs: invalid int value: 'many'"),
-    (["hinton2006", "--train-size", "0"], "train_size must be an integer from 1 to 60000, got 0"),
+    (["hinton2006", "--train-size", "0"], "train_size must be an integer from 1 to 50000, got 0"),
+    (["hinton2006", "--train-size", "50001"], "train_size must be an integer from 1 to 50000, got 50001"),
 ])
 def test_bad_values_exit_2_with_one_line(tmp_path, capsys, args, message):
     with pytest.raises(SystemExit) as exit:
@@ -80,7 +103,8 @@ def test_bad_values_exit_2_with_one_line(tmp_path, capsys, args, message):
 def test_committed_result_is_a_complete_record_of_the_full_run():
     result = read_result(COMMITTED)
     check_record(result)
-    assert result["train_size"] == 60000
-    assert result["command"] == f"python -m ae reproduce hinton2006 --epochs {HINTON2006.epochs} --out results/hinton2006.json"
-    ours = result["epochs"][-1]["test_error"]
+    assert result["train_size"] == 50_000
+    assert result["command"] == (f"python -m ae reproduce hinton2006 --epochs {HINTON2006.epochs} "
+                                 "--out results/hinton2006.json")
+    ours = chosen_row(result)["test_error"]
     assert format_table(result).splitlines()[1].split() == ["autoencoder", "3.00", f"{ours:.2f}"]

@@ -63,7 +63,8 @@ def patches(source: str) -> list[str]:
             for alias in node.names:
                 imported.add((alias.asname or alias.name).split(".")[0])
                 dotted = f"{getattr(node, 'module', None) or ''}.{alias.name}"
-                if any(part.startswith("_") for part in dotted.split(".") if part):
+                private = any(part.startswith("_") for part in dotted.split(".") if part)
+                if private and getattr(node, "module", None) != "__future__":
                     found.append(f"line {node.lineno}: imports the private {dotted.strip('.')}")
 
     def root(node):
@@ -91,6 +92,7 @@ def test_the_check_finds_a_monkeypatch():
     assert patches("import myst_nb.core.render as r\nsetattr(r, 'coalesce_streams', print)\n")
     assert patches("from sphinx.builders.html._assets import _JavaScript\n")
     assert not patches("def setup(app):\n    app.connect('html-page-context', print)\n")
+    assert not patches("from __future__ import annotations\n")
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "book" / "_ext").glob("**/*.py")), ids=lambda p: p.name)

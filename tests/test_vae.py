@@ -56,6 +56,16 @@ def test_elbo_terms_are_the_summed_cross_entropy_and_the_gaussian_kl():
     assert kl.item() == pytest.approx(expected_kl.item(), rel=1e-5)
 
 
+def test_on_grey_levels_a_perfect_reconstruction_still_costs_the_entropy_of_the_pixels():
+    images = torch.tensor([[0.0, 1.0, 0.5, 0.5]])
+    output = (images, torch.zeros(1, 2), torch.zeros(1, 2))  # the images themselves, codes equal to the prior
+    terms = vae.elbo_terms(output, images)
+    assert terms["reconstruction"].item() == pytest.approx(2 * torch.log(torch.tensor(2.0)).item(), rel=1e-6)
+    assert terms["kl"].item() == 0
+    binary = torch.tensor([[0.0, 1.0, 1.0, 0.0]])
+    assert vae.elbo_terms((binary, torch.zeros(1, 2), torch.zeros(1, 2)), binary)["reconstruction"].item() == 0
+
+
 def test_the_kl_term_is_zero_when_the_code_is_the_prior():
     model = vae.VAE(latent_size=3, hidden=(16,))
     with torch.no_grad():
@@ -141,4 +151,5 @@ def test_plot_elbo_draws_both_terms(small):
     _, logs = small_fit(small, epochs=1)
     fig = vae.plot_elbo(logs)
     assert [len(ax.get_lines()) for ax in fig.axes] == [2, 2]
+    assert fig.get_size_inches()[0] <= 9.5  # the book's column
     plt.close(fig)

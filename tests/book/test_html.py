@@ -2,12 +2,17 @@
 from __future__ import annotations
 
 import pkgutil
+import re
+from pathlib import Path
 from urllib.parse import urlsplit
 
+import nbformat
 import pytest
 from bs4 import BeautifulSoup
 
 import ae
+
+REPO = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.slow
 # The step pages in the order of the book, with their titles.
@@ -98,11 +103,83 @@ def test_internal_links_lead_to_files(pages, built_book):
     assert not missing, "links to missing files:\n" + "\n".join(sorted(set(missing)))
 
 
+def notebook_pages(pages) -> list[Path]:
+    """The pages that are notebooks: they show code cells."""
+    return [page for page in pages if soup(page).select("article div.cell")]
+
+
+def test_every_notebook_page_offers_a_notebook_for_plain_jupyter(pages, built_book):
+    """The download button gives an .ipynb that nbformat accepts, with the page's visible code cells in order and
+    its text in plain Markdown (no MyST markup, which plain Jupyter would show raw), and the .md source."""
+    pages = notebook_pages(pages)
+    assert len(pages) >= len(STEPS)
+    for page in pages:
+        name = page.relative_to(built_book).with_suffix("")
+        html = soup(page)
+        links = [a["href"] for a in html.select("a.btn-download-notebook-button, a.btn-download-source-button")]
+        depth = "../" * (len(name.parts) - 1)
+        assert links == [f"{depth}_sources/{name}.ipynb", f"{depth}_sources/{name}.md"], f"{name}: {links}"
+        notebook = nbformat.read(built_book / "_sources" / f"{name}.ipynb", as_version=4)
+        nbformat.validate(notebook)
+        assert "jupytext" not in notebook.metadata and notebook.metadata.kernelspec.name == "python3"
+        code = [cell.source.strip() for cell in notebook.cells if cell.cell_type == "code"]
+        shown = [cell.select_one("div.cell_input") for cell in html.select("article div.cell")]
+        assert code == [block.get_text().strip() for block in shown if block is not None], \
+            f"{name}: the notebook's code cells are not the page's"
+        markdown = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+        assert not MYST.search(markdown), f"{name}.ipynb keeps MyST markup: {MYST.search(markdown).group()!r}"
+
+
+# MyST markup that a page or a notebook must not show as text: a role, a directive fence, a colon fence.
+MYST = re.compile(r"\{[a-z][\w:-]*\}`|```\{|^:::", re.MULTILINE)
+# Where a page's output would show this machine: its folders, the virtual environment, a temporary folder.
+MACHINE = re.compile("|".join(re.escape(part) for part in (str(REPO), "/root/", "/home/", "/tmp/", "site-packages")))
+LONG_REPR = re.compile(r" object at 0x[0-9a-f]+|Parameter Group \d")
+REPR_LINES = 15  # a printed object of more lines than this is a long repr: print what matters of it
+
+
+def test_no_page_shows_raw_markup(pages, built_book):
+    """No MyST role or directive left as text anywhere on a page outside its code listings (``{glue:text}`` in
+    backticks shows as code), and no glue role without its value."""
+    found = []
+    for page in pages:
+        article = soup(page).select_one("article") or soup(page).body
+        for listing in article.select("div.highlight"):
+            listing.decompose()
+        if match := MYST.search(article.get_text()):
+            found.append(f"{page.relative_to(built_book)}: {match.group()!r}")
+    assert not found, "raw markup on pages:\n" + "\n".join(found)
+
+
+def test_no_output_shows_a_machine_path_or_a_long_repr(pages, built_book):
+    found = []
+    for page in pages:
+        for output in soup(page).select("article div.cell_output, article p, article li"):
+            text = output.get_text()
+            where = page.relative_to(built_book)
+            if match := MACHINE.search(text):
+                found.append(f"{where}: a machine path {match.group()!r} in {text.strip()[:80]!r}")
+            if match := LONG_REPR.search(text):
+                found.append(f"{where}: an object repr {match.group()!r}")
+            for block in output.select("pre"):
+                lines = block.get_text().strip().splitlines()
+                if len(lines) > REPR_LINES and re.match(r"\w+\($", lines[0]):
+                    found.append(f"{where}: a repr of {len(lines)} lines: {lines[0]!r}")
+    assert not found, "\n".join(found)
+
+
 @pytest.mark.parametrize("name", [name for name, _ in STEPS])
-def test_step_page_can_be_downloaded(built_book, name):
-    links = step_page(built_book, name).select("a.btn-download-source-button")
-    assert [a["href"] for a in links] == [f"../_sources/book/{name}.md"]
-    assert (built_book / "_sources" / "book" / f"{name}.md").is_file()
+def test_step_page_ends_with_a_summary_and_a_try_it(built_book, name):
+    article = step_page(built_book, name).select_one("article")
+    headings = [heading.get_text(strip=True).rstrip("#") for heading in article.select("h2")]
+    assert "Summary" in headings, f"{name} has no Summary section"
+    summary = article.select("section")[-1]
+    assert summary.select_one("h2").get_text(strip=True).rstrip("#") == "Summary", f"{name}: Summary is not last"
+    tips = [tip for tip in summary.select("div.admonition.tip")
+            if tip.select_one(".admonition-title").get_text(strip=True) == "Try it"]
+    assert len(tips) == 1, f"{name}: the Summary section should hold one 'Try it' tip"
+    lines = [p for p in summary.find_all("p", recursive=False) if p.get_text(strip=True)]
+    assert lines, f"{name}: the Summary section has no summary text"
 
 
 def test_api_page_documents_every_module(built_book):

@@ -47,7 +47,7 @@ def test_get_activation_rejects_unknown_names(run):
 
 @pytest.mark.points(1)
 def test_choose_activation_picks_the_lowest_mse(run):
-    """choose_activation picks the activation with the lowest test MSE"""
+    """choose_activation picks the activation with the lowest MSE"""
     for case, (results, expected) in CHOICES.items():
         got = run.value(f"choose {case}")
         check(got == expected, f"choose_activation({results}) must return {expected!r}, the name with the lowest "
@@ -55,27 +55,38 @@ def test_choose_activation_picks_the_lowest_mse(run):
 
 
 @pytest.mark.points(1)
-def test_compare_activations_gives_one_test_mse_per_name(run):
-    """compare_activations returns {name: test MSE} for the names it is given"""
+def test_compare_activations_gives_one_validation_mse_per_name(run):
+    """compare_activations returns {name: validation MSE} for the names it is given"""
     compared = run.value("compare")
     check(isinstance(compared, dict) and sorted(compared) == sorted(COMPARED),
-          f"compare_activations(train_set, test_set, names={COMPARED}) must return a dict with one entry "
+          f"compare_activations(train_set, validation_set, names={COMPARED}) must return a dict with one entry "
           f"per name given; it returned {show(compared)}")
     bad = {name: mse for name, mse in compared.items() if not (is_number(mse) and 0 < mse < 1)}
     shown = {name: show(mse) for name, mse in bad.items()}
-    check(not bad, f"every value of compare_activations(...) must be a test MSE, a float between 0 and 1; these are "
-                   f"not: {shown}{number_hint(next(iter(bad.values()), None))}")
+    check(not bad, f"every value of compare_activations(...) must be an MSE on the images of its second argument, "
+                   f"a float between 0 and 1; these are not: {shown}{number_hint(next(iter(bad.values()), None))}")
 
 
 @pytest.mark.points(1)
 def test_same_seed_same_numbers(run):
-    """train_and_evaluate('tanh') gives exactly the test MSE that compare_activations found for tanh"""
-    alone = run.value("train")
+    """train_and_evaluate('tanh') gives exactly the validation MSE that compare_activations found for tanh"""
+    alone = run.value("train")["mse"]
     compared = run.value("compare")
-    check(is_number(alone), f"train_and_evaluate('tanh', ...) must return the test MSE as a float, not {show(alone)}"
+    check(is_number(alone), f"train_and_evaluate('tanh', ...) must return the MSE as a float, not {show(alone)}"
                             + number_hint(alone))
     found = compared.get("tanh") if isinstance(compared, dict) else None
     check(alone == found,
-          f"train_and_evaluate('tanh', train_set, test_set, seed=s) returned {show(alone)}, but compare_activations"
-          f"(..., seed=s) found {show(found)} for tanh: every run must depend on its seed only (seed the model, the "
-          "shuffling of the training set and anything else random), so that the same call gives the same number")
+          f"train_and_evaluate('tanh', train_set, validation_set, seed=s) returned {show(alone)}, but "
+          f"compare_activations(train_set, validation_set, seed=s) found {show(found)} for tanh: every run must "
+          "depend on its seed only (seed the model, the shuffling of the training set and anything else random), "
+          "so that the same call gives the same number")
+
+
+@pytest.mark.points(1)
+def test_train_and_evaluate_builds_its_model_with_get_activation(run):
+    """train_and_evaluate('tanh') builds its model with the activation of get_activation('tanh')"""
+    asked = run.value("train")["asked"]
+    check("tanh" in asked,
+          "train_and_evaluate('tanh', ...) must build its model with your get_activation: ae.Net(..., "
+          "activation=get_activation('tanh')), so that the activation you wrote is the one trained; it "
+          + (f"called get_activation with {', '.join(map(repr, asked))} only" if asked else "never called it"))

@@ -2,19 +2,19 @@
 import pytest
 
 from grader.exercises import RELATIVE_TOLERANCE
-from grader.checks import check, constants_hint, show, within
+from grader.checks import check, constants_hint, number_hint, show, within
 
 
 @pytest.mark.points(2)
 def test_comparison_matches_the_reference(run, ref):
-    """every test MSE of the comparison is within the tolerance of the reference's"""
+    """every validation MSE of the comparison is within the tolerance of the reference's"""
     got = run.value("compare")
     expected = ref.value("compare")
     got = got if isinstance(got, dict) else {}
     off = [f"{name}: {show(got.get(name))} (reference {mse:.4f})" for name, mse in expected.items()
            if not within(got.get(name), mse)]
-    check(not off, f"these test MSEs of compare_activations(...) are more than {RELATIVE_TOLERANCE:.0%} away from the "
-                   f"reference solution's, with the same data, seed and budget: {'; '.join(off)}"
+    check(not off, f"these validation MSEs of compare_activations(...) are more than {RELATIVE_TOLERANCE:.0%} away "
+                   f"from the reference solution's, with the same data, seed and budget: {'; '.join(off)}"
                    + constants_hint(run, ref))
 
 
@@ -25,3 +25,16 @@ def test_chosen_activation_matches_the_reference(run, ref):
     expected = ref.value("choice")
     check(got == expected, f"choose_activation(compare_activations(...)) returned {show(got)}; the answer is "
                            f"{expected!r}{constants_hint(run, ref)}")
+
+
+@pytest.mark.points(1)
+def test_test_mse_of_the_chosen_activation_matches_the_reference(run, ref):
+    """the test MSE of the chosen activation is within the tolerance of the reference's"""
+    chosen, expected_name = run.value("choice"), ref.value("choice")
+    check(chosen == expected_name, f"the test MSE is reported for the activation you chose, {show(chosen)}, and "
+                                   f"the reference chose {expected_name!r}: compare the comparisons first")
+    got, expected = run.value("report"), ref.value("report")
+    check(within(got, expected),
+          f"train_and_evaluate({expected_name!r}, train_set, test_set) returned {show(got)}{number_hint(got)}; the "
+          f"reference solution's test MSE is {expected:.4f}, and the tolerance {RELATIVE_TOLERANCE:.0%}"
+          + constants_hint(run, ref))

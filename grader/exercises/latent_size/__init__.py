@@ -1,4 +1,7 @@
-"""Exercise "latent size": the probes of ``latent_size.py`` and the fixed inputs of its checks."""
+"""Exercise "latent size": the probes of ``latent_size.py`` and the fixed inputs of its checks.
+
+The latent size is chosen from a sweep on the validation split; the test split only reports the chosen size's MSE.
+"""
 from __future__ import annotations
 
 from ...probes import Probe, describe_model
@@ -31,11 +34,14 @@ def probes(seed: int) -> list[Probe]:
     found += [
         Probe("choose unreachable", f"choose_latent_size({results}, target={target})",
               lambda m, i, e: m.choose_latent_size(dict(results), target)),
-        Probe("train", f"train_and_evaluate(8, train_set, test_set, seed={seed})",
-              lambda m, i, e: m.train_and_evaluate(8, i.train_set(), i.test_set(), seed=seed)),
-        Probe("sweep", f"sweep(train_set, test_set, seed={seed})",
-              lambda m, i, e: m.sweep(i.train_set(), i.test_set(), seed=seed)),
-        Probe("choice", f"choose_latent_size(sweep(train_set, test_set, seed={seed}))",
+        Probe("train", f"train_and_evaluate(8, train_set, validation_set, seed={seed})",
+              lambda m, i, e: m.train_and_evaluate(8, i.train_set(), i.validation_set(), seed=seed)),
+        Probe("sweep", f"sweep(train_set, validation_set, seed={seed})",
+              lambda m, i, e: m.sweep(i.train_set(), i.validation_set(), seed=seed)),
+        Probe("choice", f"choose_latent_size(sweep(train_set, validation_set, seed={seed}))",
               lambda m, i, e: m.choose_latent_size(e["sweep"]), needs="sweep"),
+        Probe("report", f"train_and_evaluate(chosen size, train_set, test_set, seed={seed})",
+              lambda m, i, e: m.train_and_evaluate(e["choice"], i.train_set(), i.test_set(), seed=seed),
+              needs="choice"),
     ]
     return found

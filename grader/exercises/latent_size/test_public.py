@@ -29,10 +29,11 @@ def test_build_autoencoder_returns_an_autoencoder(run):
 @pytest.mark.points(1)
 def test_build_autoencoder_is_seeded(run):
     """the same seed gives the same model, another seed another model"""
-    first, again, other = (model_facts(run, p, "build_autoencoder") for p in ("build", "build_again", "build_other_seed"))
+    first, again, other = (model_facts(run, p, "build_autoencoder")
+                           for p in ("build", "build_again", "build_other_seed"))
     check(same(first["output"], again["output"]),
-          "build_autoencoder(8, seed=s) called twice with the same seed must give the same model: seed the random generators with "
-          "`seed` (ae.reset does) before creating the layers")
+          "build_autoencoder(8, seed=s) called twice with the same seed must give the same model: seed the random "
+          "generators with `seed` (ae.reset does) before creating the layers")
     check(not same(first["output"], other["output"]),
           "build_autoencoder(8, seed=s) must give another model for another seed: use the `seed` argument")
 
@@ -58,28 +59,29 @@ def test_choose_latent_size_raises_when_no_size_reaches_the_target(run):
 
 
 @pytest.mark.points(1)
-def test_sweep_gives_one_test_mse_per_latent_size(run):
-    """sweep returns {latent size: test MSE} for every size of GRID"""
+def test_sweep_gives_one_validation_mse_per_latent_size(run):
+    """sweep returns {latent size: validation MSE} for every size of GRID"""
     grid = run.value("constants")["GRID"]
     sweep = run.value("sweep")
     check(isinstance(sweep, dict) and sorted(sweep) == sorted(grid),
-          f"sweep(train_set, test_set) must return a dict with one entry per latent size of GRID {grid}; "
+          f"sweep(train_set, validation_set) must return a dict with one entry per latent size of GRID {grid}; "
           f"it returned {show(sweep)}")
     bad = {size: mse for size, mse in sweep.items() if not (is_number(mse) and 0 < mse < 1)}
     shown = {size: show(mse) for size, mse in bad.items()}
-    check(not bad, f"every value of sweep(...) must be a test MSE, a float between 0 and 1; these are not: "
-                   f"{shown}{number_hint(next(iter(bad.values()), None))}")
+    check(not bad, f"every value of sweep(...) must be an MSE on the images of its second argument, a float "
+                   f"between 0 and 1; these are not: {shown}{number_hint(next(iter(bad.values()), None))}")
 
 
 @pytest.mark.points(1)
 def test_same_seed_same_numbers(run):
-    """train_and_evaluate(8) gives exactly the test MSE that sweep found for 8"""
+    """train_and_evaluate(8) gives exactly the validation MSE that sweep found for 8"""
     alone = run.value("train")
     sweep = run.value("sweep")
-    check(is_number(alone), f"train_and_evaluate(8, ...) must return the test MSE as a float, not {show(alone)}"
+    check(is_number(alone), f"train_and_evaluate(8, ...) must return the MSE as a float, not {show(alone)}"
                             + number_hint(alone))
     found = sweep.get(8) if isinstance(sweep, dict) else None
     check(alone == found,
-          f"train_and_evaluate(8, train_set, test_set, seed=s) returned {show(alone)}, but sweep(..., seed=s) found "
-          f"{show(found)} for latent size 8: every run must depend on its seed only (seed the model, the shuffling "
-          "of the training set and anything else random), so that the same call gives the same number")
+          f"train_and_evaluate(8, train_set, validation_set, seed=s) returned {show(alone)}, but sweep(train_set, "
+          f"validation_set, seed=s) found {show(found)} for latent size 8: every run must depend on its seed only "
+          "(seed the model, the shuffling of the training set and anything else random), so that the same call "
+          "gives the same number")

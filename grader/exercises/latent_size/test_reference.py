@@ -2,7 +2,7 @@
 import pytest
 
 from grader.exercises import RELATIVE_TOLERANCE
-from grader.checks import check, constants_hint, same, show, within
+from grader.checks import check, constants_hint, number_hint, same, show, within
 
 
 @pytest.mark.points(1)
@@ -17,14 +17,15 @@ def test_build_autoencoder_matches_the_reference(run, ref):
 
 @pytest.mark.points(2)
 def test_sweep_matches_the_reference(run, ref):
-    """every test MSE of the sweep is within the tolerance of the reference's"""
+    """every validation MSE of the sweep is within the tolerance of the reference's"""
     got = run.value("sweep")
     expected = ref.value("sweep")
     got = got if isinstance(got, dict) else {}
     off = [f"{size}: {show(got.get(size))} (reference {mse:.4f})" for size, mse in expected.items()
            if not within(got.get(size), mse)]
-    check(not off, f"these test MSEs of sweep(...) are more than {RELATIVE_TOLERANCE:.0%} away from the reference "
-                   f"solution's, with the same data, seed and budget: {'; '.join(off)}{constants_hint(run, ref)}")
+    check(not off, f"these validation MSEs of sweep(...) are more than {RELATIVE_TOLERANCE:.0%} away from the "
+                   f"reference solution's, with the same data, seed and budget: {'; '.join(off)}"
+                   + constants_hint(run, ref))
 
 
 @pytest.mark.points(1)
@@ -34,3 +35,16 @@ def test_chosen_latent_size_matches_the_reference(run, ref):
     expected = ref.value("choice")
     check(got == expected, f"choose_latent_size(sweep(...)) returned {show(got)}; with the exercise's GRID, "
                            f"TARGET_MSE and BUDGET the answer is {expected}{constants_hint(run, ref)}")
+
+
+@pytest.mark.points(1)
+def test_test_mse_of_the_chosen_size_matches_the_reference(run, ref):
+    """the test MSE of the chosen latent size is within the tolerance of the reference's"""
+    chosen, expected_size = run.value("choice"), ref.value("choice")
+    check(chosen == expected_size, f"the test MSE is reported for the latent size you chose, {show(chosen)}, and "
+                                   f"the reference chose {expected_size}: compare the sweeps first")
+    got, expected = run.value("report"), ref.value("report")
+    check(within(got, expected),
+          f"train_and_evaluate({expected_size}, train_set, test_set) returned {show(got)}{number_hint(got)}; the "
+          f"reference solution's test MSE is {expected:.4f}, and the tolerance {RELATIVE_TOLERANCE:.0%}"
+          + constants_hint(run, ref))

@@ -4,9 +4,10 @@ The grader reads only answers to its own requests: 0 points."""
 import json
 import os
 
-PUBLIC_SWEEP = {"dict": [[2, 0.052], [4, 0.040], [8, 0.030], [16, 0.025], [32, 0.024]]}
+PUBLIC_SWEEP = {"dict": [[2, 0.053], [4, 0.040], [8, 0.030], [16, 0.026], [32, 0.025]]}
 PROBES = ["import", "constants", "build", "build_again", "build_other_seed", "choose in order", "choose shuffled",
-          "choose equal to the target", "choose not monotonic", "choose unreachable", "train", "sweep", "choice"]
+          "choose equal to the target", "choose not monotonic", "choose unreachable", "train", "sweep", "choice",
+          "report"]
 
 
 def forge():
