@@ -65,3 +65,16 @@ def constants_hint(run, ref) -> str:
         return ""
     changed = [name for name, value in given.items() if not isinstance(mine, dict) or mine.get(name) != value]
     return f" (keep the constants the exercise gives: {', '.join(changed)} differ)" if changed else ""
+
+
+def check_report_of_the_choice(run, ref, setting: str) -> None:
+    """The test MSE reported for the chosen ``setting`` (probes "choice" and "report") is the reference's, within the
+    tolerance; a different choice fails first, naming both."""
+    chosen, expected_choice = run.value("choice"), ref.value("choice")
+    check(chosen == expected_choice, f"the test MSE is reported for the {setting} you chose, {show(chosen)}, and "
+                                     f"the reference chose {expected_choice!r}: compare the validation MSEs first")
+    got, expected = run.value("report"), ref.value("report")
+    check(within(got, expected),
+          f"train_and_evaluate({expected_choice!r}, train_set, test_set) returned {show(got)}{number_hint(got)}; the "
+          f"reference solution's test MSE is {expected:.4f}, and the tolerance {RELATIVE_TOLERANCE:.0%}"
+          + constants_hint(run, ref))

@@ -2,7 +2,7 @@
 import pytest
 
 from grader.exercises import RELATIVE_TOLERANCE
-from grader.checks import check, constants_hint, number_hint, same, show, within
+from grader.checks import check, check_report_of_the_choice, constants_hint, same, show, within
 
 
 @pytest.mark.points(1)
@@ -40,11 +40,4 @@ def test_chosen_latent_size_matches_the_reference(run, ref):
 @pytest.mark.points(1)
 def test_test_mse_of_the_chosen_size_matches_the_reference(run, ref):
     """the test MSE of the chosen latent size is within the tolerance of the reference's"""
-    chosen, expected_size = run.value("choice"), ref.value("choice")
-    check(chosen == expected_size, f"the test MSE is reported for the latent size you chose, {show(chosen)}, and "
-                                   f"the reference chose {expected_size}: compare the sweeps first")
-    got, expected = run.value("report"), ref.value("report")
-    check(within(got, expected),
-          f"train_and_evaluate({expected_size}, train_set, test_set) returned {show(got)}{number_hint(got)}; the "
-          f"reference solution's test MSE is {expected:.4f}, and the tolerance {RELATIVE_TOLERANCE:.0%}"
-          + constants_hint(run, ref))
+    check_report_of_the_choice(run, ref, "latent size")
