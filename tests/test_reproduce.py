@@ -8,7 +8,8 @@ import ae.reproduce
 from ae import HParams
 from ae.cli import main
 from ae.paths import results_dir
-from ae.reproduce import HINTON2006, HINTON2006_TABLE, chosen_row, format_table, hinton2006, plot_history
+from ae.reproduce import (HINTON2006, HINTON2006_TABLE, chosen_row, first_below, format_table, hinton2006,
+                          plot_history)
 from ae.results import read_result
 
 COMMITTED = results_dir() / "hinton2006.json"
@@ -61,6 +62,9 @@ def test_the_epoch_is_chosen_on_validation_and_the_test_error_only_reported(monk
     assert result["chosen_epoch"] == 2
     assert result["table"][0] == {"method": "autoencoder", "paper": 3.00, "ours": 3.5}
     assert format_table(result).splitlines()[4].startswith("autoencoder after epoch 2 of 3, chosen on validation")
+    assert first_below(result)["epoch"] == 3 and first_below(result, 4.0)["epoch"] == 2
+    assert first_below(result, 1.0) is None
+    assert format_table(result).splitlines()[5].startswith("test error first below the paper's 3.00 after epoch 3, ")
 
 
 def test_short_run_prints_the_table_beside_the_papers(capsys, mnist):
@@ -72,7 +76,8 @@ def test_short_run_prints_the_table_beside_the_papers(capsys, mnist):
     assert table[2].split() == ["logistic", "PCA", "8.01", "-"]
     assert table[3].split()[:2] == ["PCA", "13.87"] and abs(float(table[3].split()[2]) - 13.87) <= 0.05
     assert table[4].startswith("autoencoder after epoch 1 of 1, chosen on validation (error ")
-    assert table[5].startswith("1 epoch on 128 training images, wall time ")
+    assert table[5] == "test error never below the paper's 3.00"
+    assert table[6].startswith("1 epoch on 128 training images, wall time ")
 
 
 def test_plot_history_shows_both_errors_and_the_chosen_epoch(short_run):
