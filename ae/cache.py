@@ -83,15 +83,19 @@ def cached(kind: str, key, compute, save, load, files=(), suffix: str = ""):
         return load(path)
 
 
-def trained(hp: HParams | None = None, device=None, eval_every: int | None = None, progress: bool = True, log=None):
+def trained(hp: HParams | None = None, device=None, eval_every: int | None = None, progress: bool = True, log=None,
+            run=None):
     """The model trained with ``hp`` and its logs: loaded from the cache, or trained once and stored there.
 
-    ``eval_every`` is passed to :func:`~ae.train.train` (test evaluations every so many steps).
+    ``eval_every`` is passed to :func:`~ae.train.train` (test evaluations every so many steps). ``run``: a
+    ``(model, logs)`` pair just trained with ``hp`` by :func:`~ae.train.fit`'s own steps (``reset``, the loaders,
+    ``train``), stored instead of training again when the cache has no entry yet (the book's step 14 does this).
     """
     hp = hp or HParams()
     device = get_device(device)
     key = {"hparams": hp.asdict(), "eval_every": eval_every, "device": device.type}
-    model, _, logs = cached("models", key, lambda: fit(hp, device, eval_every, progress, log),
+    compute = (lambda: run) if run is not None else (lambda: fit(hp, device, eval_every, progress, log))
+    model, _, logs = cached("models", key, compute,
                             lambda run, path: save_checkpoint(path, run[0], hp, run[1]),
                             lambda path: load_checkpoint(path, device), files=TRAINING_CODE, suffix=".pt")
     return model, logs

@@ -19,7 +19,7 @@ DATASET_NAMES = ("mnist", "fashion-mnist")  # ae.data.DATASETS
 SWEEP_LATENT_SIZES = (2, 8, 16, 32, 64)  # ae.experiments.LATENT_SIZES
 SWEEP_ACTIVATIONS = ("relu", "tanh", "sigmoid")  # ae.experiments.SWEEP_ACTIVATIONS
 SWEEP_SEEDS = (0, 1, 2)  # ae.experiments.SEEDS
-PAPER_EPOCHS = {"hinton2006": 60}  # ae.reproduce.PAPERS, and the epochs of each paper's recipe
+PAPER_EPOCHS = {"hinton2006": 26}  # ae.reproduce.PAPERS, and the epochs of each paper's recipe
 TRAINING_IMAGES = 50_000  # MNIST's training images less the validation ones, the most that --train-size can take
 
 DEVICES = re.compile(r"cpu|cuda(:[0-9]+)?")
@@ -156,12 +156,15 @@ def sweep_command(args) -> None:
 
 
 def reproduce_command(args) -> None:
-    epochs = PAPER_EPOCHS[args.paper] if args.epochs is None else args.epochs
-    HParams(epochs=epochs)  # the bounds of epochs, checked first
+    epochs = PAPER_EPOCHS[args.paper] if args.epochs is None and not args.search else args.epochs
+    if epochs is not None:
+        HParams(epochs=epochs)  # the bounds of epochs, checked first
     if args.train_size is not None and not 1 <= args.train_size <= TRAINING_IMAGES:
         raise ValueError(f"train_size must be an integer from 1 to {TRAINING_IMAGES}, got {args.train_size}")
     device = check_device(args.device)
-    command = f"python -m ae reproduce {args.paper} --epochs {epochs}"
+    command = f"python -m ae reproduce {args.paper}" + " --search" * args.search
+    if epochs is not None:
+        command += f" --epochs {epochs}"
     if args.train_size is not None:
         command += f" --train-size {args.train_size}"
     if args.out is not None:
@@ -169,11 +172,15 @@ def reproduce_command(args) -> None:
         check_clean(args.allow_dirty)
         command += f" --out {args.out}" + " --allow-dirty" * args.allow_dirty
 
-    from .reproduce import PAPERS, format_table
+    from .reproduce import PAPERS, format_search, format_table, search
     from .results import write_result
 
-    result = PAPERS[args.paper](epochs, args.train_size, device, command)
-    print(format_table(result))
+    if args.search:
+        result = search(epochs=epochs, train_size=args.train_size, device=device, command=command)
+        print(format_search(result))
+    else:
+        result = PAPERS[args.paper](epochs, args.train_size, device, command)
+        print(format_table(result))
     if args.out is not None:
         print(f"written to {write_result(args.out, result, allow_dirty=args.allow_dirty)}")
 
@@ -212,6 +219,9 @@ def build_parser() -> Parser:
                         + ", ".join(f"{n} for {paper}" for paper, n in PAPER_EPOCHS.items()) + ")")
     p.add_argument("--train-size", type=int, default=None,
                    help="train on the first N training images only, for a short version (default: all)")
+    p.add_argument("--search", action="store_true",
+                   help="train each candidate recipe of ae.reproduce.SEARCH instead (for its own epochs unless "
+                        "--epochs is given) and print its lowest validation error; the test set is not used")
     p.add_argument("--device", default=None, help=device_help)
     p.add_argument("--out", default=None, help="also write the result with its provenance to this JSON file")
     p.add_argument("--allow-dirty", action="store_true", help=dirty_help)

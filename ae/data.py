@@ -173,8 +173,9 @@ def _download(root: Path, dataset: str) -> None:
 VALIDATION_IMAGES = 10_000  # training images held out to make choices on: the test set is only reported
 
 
-def _take(dataset, index: torch.Tensor):
-    """A copy of a torchvision split that holds only the images at ``index`` (``.data`` and ``.targets``)."""
+def subset(dataset, index):
+    """A copy of a torchvision split that holds only the images at ``index``, a tensor of indices or a slice
+    (``subset(train_set, slice(1000))``: the first 1,000), in its ``.data`` and ``.targets``."""
     subset = copy.copy(dataset)
     subset.data, subset.targets = dataset.data[index].clone(), dataset.targets[index].clone()
     return subset
@@ -188,7 +189,7 @@ def split_validation(train_set, size: int = VALIDATION_IMAGES, seed: int = 0):
     if isinstance(size, bool) or not isinstance(size, int) or not 0 < size < len(train_set.data):
         raise ValueError(f"size must be an integer from 1 to {len(train_set.data) - 1}, got {size!r}")
     order = torch.randperm(len(train_set.data), generator=torch.Generator().manual_seed(seed))
-    return _take(train_set, order[size:].sort().values), _take(train_set, order[:size].sort().values)
+    return subset(train_set, order[size:].sort().values), subset(train_set, order[:size].sort().values)
 
 
 def get_datasets(root: str | Path | None = None, dataset: str = "mnist", validation: bool = False):
@@ -277,6 +278,6 @@ def exercise_datasets(seed: int | None = None):
             return among[torch.randperm(len(among), generator=generator)[:n]]
 
         train_index, test_index = draw(mnist_train, n_train + n_validation), draw(mnist_test, n_test).sort().values
-    return (_take(mnist_train, train_index[:n_train].sort().values),
-            _take(mnist_train, train_index[n_train:].sort().values),
-            _take(mnist_test, test_index))
+    return (subset(mnist_train, train_index[:n_train].sort().values),
+            subset(mnist_train, train_index[n_train:].sort().values),
+            subset(mnist_test, test_index))

@@ -12,7 +12,6 @@ Grading time against class size is measured by ``benchmarks/grading.py``.
 from __future__ import annotations
 
 import argparse
-import copy
 import statistics
 import sys
 from pathlib import Path
@@ -27,18 +26,12 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 import ae  # noqa: E402
+from ae.data import subset  # noqa: E402
 from ae.results import provenance, write_result  # noqa: E402
 
 SIZES = (7_500, 15_000, 30_000, 60_000)
 WIDTHS = (64, 128, 256, 512, 1024)
 WIDTH_IMAGES = 15_000
-
-
-def first_images(dataset, n: int):
-    """A copy of a torchvision split holding its first ``n`` images."""
-    subset = copy.copy(dataset)
-    subset.data, subset.targets = dataset.data[:n], dataset.targets[:n]
-    return subset
 
 
 def epoch_seconds(train_set, n: int, width: int, repeats: int) -> float:
@@ -47,7 +40,7 @@ def epoch_seconds(train_set, n: int, width: int, repeats: int) -> float:
     times = []
     for _ in range(repeats):
         model, criterion, optimizer = ae.reset(hp)
-        loader = ae.TensorLoader(first_images(train_set, n), hp.batch_size, seed=hp.seed)
+        loader = ae.TensorLoader(subset(train_set, slice(n)), hp.batch_size, seed=hp.seed)
         times.append(ae.train(model, criterion, optimizer, loader, None, progress=False, log=None)["seconds"][-1])
     return statistics.median(times)
 

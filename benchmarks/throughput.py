@@ -8,13 +8,17 @@ In one run, alternating ``--repeats`` times (the machine is shared and noisy; me
   (``ae.reproduce.HINTON2006``: activation, batch size, optimizer), in images per second and in GFLOP/s of
   those same matrix products.
 
-The fraction of peak is the training rate over the matmul rate. ``--profile`` adds the profiler's table of
-where a training step spends its time.
+The fraction of peak is the training rate over the matmul rate, both in float32; ``--bf16`` measures both in
+bfloat16 instead (the matrix products alone, and ``ae.train(..., bf16=True)``). ``--profile`` adds the profiler's table of
+where a training step spends its time. The header line shows ``OMP_WAIT_POLICY``: with ``PASSIVE`` (what
+``make`` sets, for builds that run two pages at a time), torch's threads sleep between operations and every
+small operation pays for waking them, so a lone training runs slower; run this without it.
 
-    python benchmarks/throughput.py [--steps 60] [--repeats 5] [--batch-size N] [--activation NAME] [--profile]
+    python benchmarks/throughput.py [--steps 60] [--repeats 5] [--batch-size N] [--activation NAME] [--bf16]
+                                    [--profile]
 """
 import argparse
-import copy
+import os
 import statistics
 import time
 
@@ -23,6 +27,7 @@ from torch import nn
 from torch.profiler import ProfilerActivity, profile
 
 import ae
+from ae.data import subset
 from ae.reproduce import HINTON2006
 
 
@@ -47,9 +52,9 @@ def flops(products) -> int:
     return sum(2 * m * k * n for m, k, n in products)
 
 
-def matmul_rate(products, repeats: int = 20) -> float:
+def matmul_rate(products, dtype=torch.float32, repeats: int = 20) -> float:
     """GFLOP/s of torch's matrix products alone at these shapes (the best of a few timings)."""
-    operands = [(torch.rand(m, k), torch.rand(k, n)) for m, k, n in products]
+    operands = [(torch.rand(m, k, dtype=dtype), torch.rand(k, n, dtype=dtype)) for m, k, n in products]
     best = float("inf")
     for _ in range(5):
         start = time.perf_counter()
@@ -60,20 +65,13 @@ def matmul_rate(products, repeats: int = 20) -> float:
     return repeats * flops(products) / best / 1e9
 
 
-def first_images(dataset, n: int):
-    """A copy of a torchvision split holding its first ``n`` images."""
-    subset = copy.copy(dataset)
-    subset.data, subset.targets = dataset.data[:n], dataset.targets[:n]
-    return subset
-
-
-def training_rate(hp, train_set, steps: int) -> float:
+def training_rate(hp, train_set, steps: int, bf16: bool = False) -> float:
     """Images per second of ``ae.train`` over ``steps`` batches of MNIST (after 5 warm-up steps)."""
     model, criterion, optimizer = ae.reset(hp)
-    warm_up, timed = (ae.TensorLoader(first_images(train_set, n * hp.batch_size), hp.batch_size, seed=hp.seed)
+    warm_up, timed = (ae.TensorLoader(subset(train_set, slice(n * hp.batch_size)), hp.batch_size, seed=hp.seed)
                       for n in (5, steps))
-    ae.train(model, criterion, optimizer, warm_up, None, progress=False, log=None)
-    logs = ae.train(model, criterion, optimizer, timed, None, progress=False, log=None)
+    ae.train(model, criterion, optimizer, warm_up, None, progress=False, log=None, bf16=bf16)
+    logs = ae.train(model, criterion, optimizer, timed, None, progress=False, log=None, bf16=bf16)
     return steps * hp.batch_size / logs["seconds"][-1]
 
 
@@ -83,6 +81,8 @@ def main(argv=None) -> None:
     parser.add_argument("--repeats", type=int, default=5, help="timings of each kind (default %(default)s)")
     parser.add_argument("--batch-size", type=int, default=HINTON2006.batch_size)
     parser.add_argument("--activation", default=HINTON2006.activation)
+    parser.add_argument("--bf16", action="store_true",
+                        help="matrix products in bfloat16, and training with ae.train's bf16 (its forward pass)")
     parser.add_argument("--profile", action="store_true", help="print where a training step spends its time")
     args = parser.parse_args(argv)
     hp = HINTON2006.replace(batch_size=args.batch_size, activation=args.activation)
@@ -91,12 +91,14 @@ def main(argv=None) -> None:
     products = step_products(shapes, hp.batch_size)
     per_image = flops(products) / hp.batch_size
     print(f"network {'-'.join(str(n) for n, _ in shapes)}-{shapes[-1][1]} and back, {hp.activation}, "
-          f"batch {hp.batch_size}, {hp.optimizer}, {hp.loss}; {torch.get_num_threads()} torch threads; "
+          f"batch {hp.batch_size}, {hp.optimizer}, {hp.loss}, {'bfloat16' if args.bf16 else 'float32'}; "
+          f"{torch.get_num_threads()} torch threads, "
+          f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', '(not set)')}; "
           f"{per_image / 1e6:.1f} MFLOP of matrix products per image")
     peaks, rates = [], []
     for _ in range(args.repeats):
-        peaks.append(matmul_rate(products))
-        rates.append(training_rate(hp, train_set, args.steps))
+        peaks.append(matmul_rate(products, torch.bfloat16 if args.bf16 else torch.float32))
+        rates.append(training_rate(hp, train_set, args.steps, args.bf16))
         print(f"  matmul {peaks[-1]:6.1f} GFLOP/s   training {rates[-1]:7.0f} images/s = "
               f"{rates[-1] * per_image / 1e9:6.1f} GFLOP/s")
     peak, rate = statistics.median(peaks), statistics.median(rates)
@@ -104,9 +106,9 @@ def main(argv=None) -> None:
           f"GFLOP/s, fraction of peak {rate * per_image / 1e9 / peak:.2f}")
     if args.profile:
         model, criterion, optimizer = ae.reset(hp)
-        loader = ae.TensorLoader(first_images(train_set, args.steps * hp.batch_size), hp.batch_size, seed=hp.seed)
+        loader = ae.TensorLoader(subset(train_set, slice(args.steps * hp.batch_size)), hp.batch_size, seed=hp.seed)
         with profile(activities=[ProfilerActivity.CPU]) as profiler:
-            ae.train(model, criterion, optimizer, loader, None, progress=False, log=None)
+            ae.train(model, criterion, optimizer, loader, None, progress=False, log=None, bf16=args.bf16)
         print(profiler.key_averages().table(sort_by="self_cpu_time_total", row_limit=15))
 
 

@@ -23,6 +23,27 @@ def test_trained_trains_once_then_loads_the_same_weights(tmp_path, monkeypatch):
     assert not again.training
 
 
+
+def test_a_run_trained_by_fits_steps_is_stored_as_trained_would_train_it(tmp_path, monkeypatch):
+    """The book's step 14 trains in view with reset, the loaders and train, then stores that run with
+    ``trained(..., run=...)``: those steps must give fit's weights, and the stored run must load back."""
+    monkeypatch.setenv("AE_CACHE_DIR", str(tmp_path))
+    hp = HParams(latent_size=4, hidden=(16,), epochs=2, batch_size=1000)
+    model, criterion, optimizer = ae.reset(hp)
+    train_loader, test_loader = ae.get_fast_loaders(hp.batch_size, seed=hp.seed)
+    logs = ae.train(model, criterion, optimizer, train_loader, test_loader, epochs=hp.epochs, eval_every=20,
+                    progress=False)
+    fitted, fitted_logs = ae.fit(hp, eval_every=20, progress=False, log=None)
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), fitted.state_dict().values()))
+    assert fitted_logs["test_loss"] == logs["test_loss"]
+
+    monkeypatch.setattr(ae.cache, "fit", lambda *args, **kwargs: pytest.fail("the run should have been stored"))
+    stored, stored_logs = ae.trained(hp, eval_every=20, progress=False, run=(model, logs))
+    assert stored_logs == logs
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), stored.state_dict().values()))
+    again, _ = ae.trained(hp, eval_every=20, progress=False)
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), again.state_dict().values()))
+
 def test_digest_changes_with_the_key_the_files_and_nothing_else(tmp_path):
     code = tmp_path / "code.py"
     code.write_text("a = 1")

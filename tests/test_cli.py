@@ -36,6 +36,7 @@ def no_work(monkeypatch):
     monkeypatch.setattr(ae.data, "get_datasets", work)
     monkeypatch.setattr(ae.experiments, "sweep", work)
     monkeypatch.setitem(ae.reproduce.PAPERS, "hinton2006", work)
+    monkeypatch.setattr(ae.reproduce, "search", work)
     monkeypatch.setattr(ae.results, "tree_is_dirty", lambda: False)
 
 
@@ -145,7 +146,7 @@ def test_train_checks_its_output_folder_first(capsys, no_work, a_file, read_only
     assert message in exits(["train", "--epochs", "1", "--out", out], capsys)
 
 
-@pytest.mark.parametrize("command", [["sweep"], ["reproduce", "hinton2006"]])
+@pytest.mark.parametrize("command", [["sweep"], ["reproduce", "hinton2006"], ["reproduce", "hinton2006", "--search"]])
 @pytest.mark.parametrize("out, message", [
     ("{tmp_path}", "--out {tmp_path} is a folder: give the path of a JSON file"),
     ("{tmp_path}/resluts/sweep.json", "--out {tmp_path}/resluts/sweep.json: its folder {tmp_path}/resluts does not exist"),
@@ -195,7 +196,7 @@ def fake_sweep(*args, **kwargs):
     return {"command": args[-1], "dirty": ae.results.tree_is_dirty(), "runs": [], "pca": []}
 
 
-@pytest.mark.parametrize("command", [["sweep"], ["reproduce", "hinton2006"]])
+@pytest.mark.parametrize("command", [["sweep"], ["reproduce", "hinton2006"], ["reproduce", "hinton2006", "--search"]])
 def test_a_dirty_tree_is_refused_before_any_work(tmp_path, capsys, no_work, monkeypatch, command):
     monkeypatch.setattr(ae.results, "tree_is_dirty", lambda: True)
     err = exits([*command, "--out", str(tmp_path / "result.json")], capsys)

@@ -1,18 +1,21 @@
 """``python -m ae reproduce hinton2006``: a short run, its JSON record, the epoch chosen on validation, bad values,
 and the committed result."""
+import json
 import math
 
 import pytest
+import torch
 
 import ae.reproduce
 from ae import HParams
 from ae.cli import main
 from ae.paths import results_dir
-from ae.reproduce import (HINTON2006, HINTON2006_TABLE, chosen_row, first_below, format_table, hinton2006,
-                          plot_history)
+from ae.reproduce import (HINTON2006, HINTON2006_TABLE, RECIPE, SEARCH, chosen_row, first_below, format_search,
+                          format_table, he_init, hinton2006, plot_history, search, warmup_cosine)
 from ae.results import read_result
 
 COMMITTED = results_dir() / "hinton2006.json"
+COMMITTED_SEARCH = results_dir() / "hinton2006_search.json"
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +53,7 @@ def test_short_run_records_the_table_and_where_it_ran(short_run):
     for split in ("validation", "test"):
         errors = [row[f"{split}_error"] for row in short_run["epochs"]]
         assert errors[1] < errors[0] < 784
-    assert short_run["epochs"][0]["seconds"] < short_run["epochs"][1]["seconds"] == short_run["training_seconds"]
+    assert 0 < short_run["epochs"][0]["seconds"] <= short_run["epochs"][1]["seconds"] == short_run["training_seconds"]
 
 
 def test_the_epoch_is_chosen_on_validation_and_the_test_error_only_reported(monkeypatch):
@@ -113,3 +116,72 @@ def test_committed_result_is_a_complete_record_of_the_full_run():
                                  "--out results/hinton2006.json")
     ours = chosen_row(result)["test_error"]
     assert format_table(result).splitlines()[1].split() == ["autoencoder", "3.00", f"{ours:.2f}"]
+
+
+def test_he_init_draws_weights_with_variance_two_over_fan_in_and_zero_biases():
+    model = ae.Net(30, (1000, 500, 250), "elu")
+    he_init(model)
+    for layer in model.modules():
+        if isinstance(layer, torch.nn.Linear):
+            assert layer.weight.var().item() == pytest.approx(2 / layer.in_features, rel=0.1)
+            assert not layer.bias.any()
+
+
+def test_warmup_cosine_rises_from_a_tenth_then_decays_to_zero():
+    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
+    scheduler = warmup_cosine(optimizer, steps=10, warmup=2)
+    rates = []
+    for _ in range(10):
+        rates.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        scheduler.step()
+    assert rates[:3] == pytest.approx([0.1, 0.55, 1.0])
+    assert all(a > b for a, b in zip(rates[2:], rates[3:])) and optimizer.param_groups[0]["lr"] == pytest.approx(0)
+    one = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
+    assert isinstance(warmup_cosine(one, steps=1, warmup=4), torch.optim.lr_scheduler.CosineAnnealingLR)
+
+
+def test_search_compares_candidates_on_validation_only_and_marks_the_lowest(monkeypatch):
+    errors = iter([6.0, 5.0, 7.0, 4.0])  # two candidates of two epochs: the second reaches 4.0
+    seen = []
+
+    def fake_evaluate(model, loader, metric):
+        seen.append(len(loader.images))
+        return next(errors), None
+
+    monkeypatch.setattr(ae.reproduce, "evaluate", fake_evaluate)
+    candidates = [{"lr": 1e-3, "init": "torch", "warmup": 0}, {"lr": 2e-3, "init": "he", "warmup": 1}]
+    result = search(candidates, epochs=2, train_size=16, log=None)
+    assert seen == [10_000] * 4  # the validation images, never the test images
+    assert [row["validation_error"] for row in result["candidates"]] == [5.0, 4.0]
+    assert [row["epoch"] for row in result["candidates"]] == [2, 2] and result["chosen"] == 1
+    assert result["candidates"][1]["recipe"] == {**RECIPE, "init": "he", "warmup": 1}
+    assert result["candidates"][1]["hparams"]["lr"] == 2e-3
+    lines = format_search(result).splitlines()
+    assert lines[2].endswith("<- chosen") and "lr=0.002, init=he, warmup=1" in lines[2]
+    assert not lines[1].endswith("<- chosen")
+
+
+def test_the_committed_search_chose_the_recipe_in_use():
+    result = read_result(COMMITTED_SEARCH)
+    assert result["command"] == f"python -m ae reproduce hinton2006 --search --epochs {HINTON2006.epochs} " \
+                                "--out results/hinton2006_search.json"
+    assert [row["candidate"] for row in result["candidates"]] == [dict(candidate) for candidate in SEARCH]
+    chosen = result["candidates"][result["chosen"]]
+    assert chosen["validation_error"] == min(row["validation_error"] for row in result["candidates"])
+    assert HParams(**chosen["hparams"]) == HINTON2006 and chosen["recipe"] == RECIPE
+    assert "test_error" not in json.dumps(result)
+
+
+def test_search_from_the_command_line_prints_each_candidate_and_writes_no_test_error(tmp_path, capsys, mnist):
+    out = tmp_path / "search.json"
+    assert main(["reproduce", "hinton2006", "--search", "--epochs", "1", "--train-size", "64", "--out", str(out),
+                 "--allow-dirty"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    table = lines[next(i for i, line in enumerate(lines) if line.startswith("candidate") and line.endswith("seconds")):]
+    assert len(table) == 1 + len(SEARCH) + 1 and table[-1].startswith("written to ")
+    assert sum(line.endswith("<- chosen") for line in table) == 1
+    result = read_result(out)
+    assert result["command"].startswith("python -m ae reproduce hinton2006 --search --epochs 1 --train-size 64 ")
+    assert [row["hparams"]["epochs"] for row in result["candidates"]] == [1] * len(SEARCH)
+    assert "test_error" not in json.dumps(result)

@@ -99,7 +99,7 @@ def test_a_diverging_run_stops_with_one_clear_error(small):
                  progress=False, log=None)
 
 
-def test_fit_takes_datasets_and_a_scheduler_steps_once_an_epoch(small):
+def test_fit_takes_datasets_and_a_scheduler_steps_once_a_batch(small):
     hp = HParams(latent_size=4, hidden=(16,), epochs=2, batch_size=500)
     model, logs = ae.fit(hp, progress=False, log=None, train_set=small[0], test_set=small[1])
     assert logs["steps"] == [4, 8] and len(logs["seconds"]) == 2
@@ -110,7 +110,7 @@ def test_fit_takes_datasets_and_a_scheduler_steps_once_an_epoch(small):
     loader, test_loader = TensorLoader(small[0], 500), TensorLoader(small[1], 500, shuffle=False)
     logs = ae.train(model, criterion, optimizer, loader, test_loader, 2, progress=False, log=None,
                     scheduler=scheduler, metrics={"bce": torch.nn.BCELoss()})
-    assert optimizer.param_groups[0]["lr"] == pytest.approx(hp.lr / 4)
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(hp.lr / 2**8)  # 2 epochs of 4 batches
     assert len(logs["test_bce"]) == 2 and logs["test_bce"][-1] > logs["test_loss"][-1]
 
 
