@@ -9,7 +9,8 @@ In one run, alternating ``--repeats`` times (the machine is shared and noisy; me
   those same matrix products.
 
 The fraction of peak is the training rate over the matmul rate, both in float32; ``--bf16`` measures both in
-bfloat16 instead (the matrix products alone, and ``ae.train(..., bf16=True)``). ``--profile`` adds the profiler's table of
+bfloat16 instead (the matrix products alone, and ``ae.train(..., bf16=True)``). A last line times the
+activations alone: torch's ELU, ``ae``'s own, GELU and ReLU. ``--profile`` adds the profiler's table of
 where a training step spends its time. The header line shows ``OMP_WAIT_POLICY``: with ``PASSIVE`` (what
 ``make`` sets, for builds that run two pages at a time), torch's threads sleep between operations and every
 small operation pays for waking them, so a lone training runs slower; run this without it.
@@ -75,6 +76,18 @@ def training_rate(hp, train_set, steps: int, bf16: bool = False) -> float:
     return steps * hp.batch_size / logs["seconds"][-1]
 
 
+def activation_microseconds(module, shape=(128, 1000), repeats: int = 100) -> float:
+    """Microseconds of one forward and backward pass of ``module`` on a batch of ``shape`` (the best of 5)."""
+    x = torch.randn(shape, requires_grad=True)
+    best = float("inf")
+    for _ in range(5):
+        start = time.perf_counter()
+        for _ in range(repeats):
+            module(x).backward(torch.ones(shape))
+        best = min(best, time.perf_counter() - start)
+    return best / repeats * 1e6
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=60, help="training steps per timing (default %(default)s)")
@@ -104,6 +117,10 @@ def main(argv=None) -> None:
     peak, rate = statistics.median(peaks), statistics.median(rates)
     print(f"median: matmul peak {peak:.1f} GFLOP/s, training {rate:.0f} images/s = {rate * per_image / 1e9:.1f} "
           f"GFLOP/s, fraction of peak {rate * per_image / 1e9 / peak:.2f}")
+    print("one forward and backward pass on a 128x1000 batch: "
+          + ", ".join(f"{name} {activation_microseconds(module):.0f} us" for name, module in
+                      (("torch.nn.ELU", nn.ELU()), ("ae.model.ELU", ae.model.ELU()), ("torch.nn.GELU", nn.GELU()),
+                       ("torch.nn.ReLU", nn.ReLU()))))
     if args.profile:
         model, criterion, optimizer = ae.reset(hp)
         loader = ae.TensorLoader(subset(train_set, slice(args.steps * hp.batch_size)), hp.batch_size, seed=hp.seed)

@@ -14,7 +14,6 @@ from ae.reproduce import (HINTON2006, HINTON2006_TABLE, RECIPE, SEARCH, chosen_r
                           format_table, he_init, hinton2006, plot_history, search, warmup_cosine)
 from ae.results import read_result
 
-COMMITTED = results_dir() / "hinton2006.json"
 COMMITTED_SEARCH = results_dir() / "hinton2006_search.json"
 
 
@@ -108,12 +107,13 @@ def test_bad_values_exit_2_with_one_line(tmp_path, capsys, args, message):
     assert not (tmp_path / "out.json").exists()
 
 
-def test_committed_result_is_a_complete_record_of_the_full_run():
-    result = read_result(COMMITTED)
+@pytest.mark.parametrize("name, epochs", [("hinton2006.json", HINTON2006.epochs), ("hinton2006_10min.json", None)])
+def test_committed_results_are_complete_records_of_the_recipe_in_use(name, epochs):
+    result = read_result(results_dir() / name)
     check_record(result)
-    assert result["train_size"] == 50_000
-    assert result["command"] == (f"python -m ae reproduce hinton2006 --epochs {HINTON2006.epochs} "
-                                 "--out results/hinton2006.json")
+    assert result["train_size"] == 50_000 and result["recipe"] == RECIPE
+    epochs = epochs or result["hparams"]["epochs"]
+    assert result["command"] == f"python -m ae reproduce hinton2006 --epochs {epochs} --out results/{name}"
     ours = chosen_row(result)["test_error"]
     assert format_table(result).splitlines()[1].split() == ["autoencoder", "3.00", f"{ours:.2f}"]
 
@@ -155,6 +155,8 @@ def test_search_compares_candidates_on_validation_only_and_marks_the_lowest(monk
     assert seen == [10_000] * 4  # the validation images, never the test images
     assert [row["validation_error"] for row in result["candidates"]] == [5.0, 4.0]
     assert [row["epoch"] for row in result["candidates"]] == [2, 2] and result["chosen"] == 1
+    result["candidates"][1]["training_seconds"] = result["budget_seconds"] + 1
+    assert "  over the budget" in format_search(result).splitlines()[2]
     assert result["candidates"][1]["recipe"] == {**RECIPE, "init": "he", "warmup": 1}
     assert result["candidates"][1]["hparams"]["lr"] == 2e-3
     lines = format_search(result).splitlines()
@@ -168,7 +170,8 @@ def test_the_committed_search_chose_the_recipe_in_use():
                                 "--out results/hinton2006_search.json"
     assert [row["candidate"] for row in result["candidates"]] == [dict(candidate) for candidate in SEARCH]
     chosen = result["candidates"][result["chosen"]]
-    assert chosen["validation_error"] == min(row["validation_error"] for row in result["candidates"])
+    in_time = [row for row in result["candidates"] if row["training_seconds"] <= result["budget_seconds"] == 180]
+    assert chosen in in_time and chosen["validation_error"] == min(row["validation_error"] for row in in_time)
     assert HParams(**chosen["hparams"]) == HINTON2006 and chosen["recipe"] == RECIPE
     assert "test_error" not in json.dumps(result)
 

@@ -118,3 +118,17 @@ def test_without_a_test_loader_train_logs_the_training_loss_only(small):
     model, criterion, optimizer = ae.reset(HParams(latent_size=4, hidden=(16,)))
     logs = ae.train(model, criterion, optimizer, TensorLoader(small[0], 500), None, 2, progress=False, log=None)
     assert list(logs) == ["steps", "seconds", "train_loss"] and logs["steps"] == [4, 8]
+
+
+def test_bf16_runs_the_forward_pass_in_bfloat16_and_keeps_float32_weights(small):
+    model, criterion, optimizer = ae.reset(HParams(latent_size=4, hidden=(16,)))
+    dtypes = []
+    model.decoder.register_forward_hook(lambda module, inputs, output: dtypes.append(output.dtype))
+    loader = TensorLoader(small[0], 500)
+    logs = ae.train(model, criterion, optimizer, loader, None, 1, progress=False, log=None, bf16=True)
+    assert set(dtypes) == {torch.bfloat16} and len(dtypes) == 4
+    assert all(p.dtype == torch.float32 for p in model.parameters())
+    assert logs["train_loss"][-1] < 0.7  # it learns
+    dtypes.clear()
+    ae.train(model, criterion, optimizer, loader, None, 1, progress=False, log=None)
+    assert set(dtypes) == {torch.float32}

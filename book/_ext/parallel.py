@@ -4,10 +4,10 @@ MyST-NB runs a page's notebook when Sphinx reads the page, one page after the ot
 seconds starting its kernel and importing torch on one core. Here, at Sphinx's ``env-before-read-docs`` event,
 the notebooks about to be read are added to MyST-NB's jupyter-cache project and run by jupyter-cache's own
 execution worker in a pool of processes, one page per task, which stores their outputs in the cache; MyST-NB
-then finds them there, exactly as after an earlier build. The pages go in reverse order of their names, so
-the going-further pages and the exercises, which train the most, start first, and the short step pages fill
-the gaps. Only with ``execute_notebooks: cache``. A page that fails here is run again by MyST-NB, which reports
-its error as usual.
+then finds them there, exactly as after an earlier build. The pages go in reverse order of their names, so the
+going-further pages and the exercises, which train the most, start first, and the short step pages fill the
+gaps. Only with ``execute_notebooks: cache``, and only pages without an execution mode of their own (those are
+left to MyST-NB). A page that fails here is run again by MyST-NB, which reports its error as usual.
 """
 import multiprocessing
 import time
@@ -15,10 +15,16 @@ from pathlib import Path
 
 from jupyter_cache import get_cache
 from jupyter_cache.executors.basic import ExecutionWorkerLocalMProc, ProcessData
-from myst_nb.core.read import is_myst_markdown_notebook
+from myst_nb.core.read import is_myst_markdown_notebook, read_myst_markdown_notebook
 from sphinx.util import logging
 
 MYST_NOTEBOOK = {"type": "plugin", "name": "myst_nb_md"}  # MyST-NB's reader of .md notebooks, as it registers it
+
+
+def page_mode(path: Path, config) -> str:
+    """The execution mode of one page: its own (``mystnb: execution_mode:`` in its front matter), else MyST-NB's."""
+    metadata = read_myst_markdown_notebook(path.read_text()).metadata.get(config.metadata_key, {})
+    return metadata.get("execution_mode", config.execution_mode)
 
 
 def run_notebooks(app, env, docnames):
@@ -27,7 +33,8 @@ def run_notebooks(app, env, docnames):
     if config.execution_mode != "cache":
         return
     paths = [Path(env.doc2path(name)) for name in sorted(docnames, reverse=True)]
-    uris = [str(path) for path in paths if path.suffix == ".md" and is_myst_markdown_notebook(path.read_text())]
+    uris = [str(path) for path in paths if path.suffix == ".md" and is_myst_markdown_notebook(path.read_text())
+            and page_mode(path, config) == "cache"]
     cache = get_cache(config.execution_cache_path)
     for uri in uris:
         cache.add_nb_to_project(uri, read_data=MYST_NOTEBOOK)

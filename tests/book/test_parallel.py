@@ -30,7 +30,7 @@ open("{name}.json", "w").write(json.dumps([start, time.time()]))
 
 
 def run(folder: Path, names, mode="cache"):
-    config = SimpleNamespace(execution_mode=mode, execution_cache_path=str(folder / "cache"),
+    config = SimpleNamespace(execution_mode=mode, execution_cache_path=str(folder / "cache"), metadata_key="mystnb",
                              execution_timeout=60, execution_allow_errors=False)
     env = SimpleNamespace(mystnb_config=config, doc2path=lambda name: str(folder / f"{name}.md"))
     parallel.run_notebooks(SimpleNamespace(), env, names)
@@ -58,3 +58,8 @@ def test_nothing_runs_unless_the_execution_mode_is_cache(tmp_path):
     (tmp_path / "page.md").write_text(PAGE.format(name="page", code=""))
     run(tmp_path, ["page"], mode="force")
     assert not (tmp_path / "page.json").exists() and not (tmp_path / "cache").exists()
+    forced = PAGE.format(name="forced", code="").replace("file_format: mystnb\n",
+                                                          "file_format: mystnb\nmystnb:\n  execution_mode: force\n")
+    (tmp_path / "forced.md").write_text(forced)
+    cache = run(tmp_path, ["forced"])  # a page that runs itself every build: left to MyST-NB
+    assert not (tmp_path / "forced.json").exists() and not cache.list_cache_records()
