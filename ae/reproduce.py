@@ -37,7 +37,7 @@ RECIPE = {"init": "he", "warmup": 1, "bf16_epochs": 22}
 BUDGET_SECONDS = 180  # the training time a recipe may take: 3 minutes
 
 # The recipes tried, each for the epochs expected to take 165 s of training on the course's machine (a batch of
-# 256 runs 1.15 times as many images a second as one of 128; a bfloat16 forward pass, 1.75 times), and judged
+# 256 runs about 1.15 times as many images a second as one of 128; a bfloat16 forward pass, 1.7 to 1.9), judged
 # by its lowest validation error (``python -m ae reproduce hinton2006 --search``): changes to HINTON2006's
 # settings and to RECIPE. A recipe that trains for longer than BUDGET_SECONDS is not chosen.
 SEARCH = (
