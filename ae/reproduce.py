@@ -79,7 +79,7 @@ def squared_error(output, images):
 
 
 def train_recipe(hp: HParams, recipe: dict, train_set, loaders: dict, device, log=print) -> list[dict]:
-    """Train the paper's network with ``hp`` and ``recipe`` (as :data:`RECIPE`) and
+    """Train the paper's network with ``hp`` and ``recipe`` (as ``RECIPE``) and
     return one row per epoch: the training seconds so far, the training loss, and the squared error per image on
     each of ``loaders`` (``{"validation": ..., "test": ...}``, say) after that epoch."""
     train_loader = TensorLoader(train_set, hp.batch_size, seed=hp.seed, device=device)
@@ -143,7 +143,7 @@ def hinton2006(epochs: int = HINTON2006.epochs, train_size: int | None = None, d
 
 
 def candidate_settings(candidate: dict) -> tuple[HParams, dict]:
-    """The hyperparameters and the recipe of a candidate of :data:`SEARCH`: HINTON2006 and RECIPE, changed."""
+    """The hyperparameters and the recipe of a candidate of ``SEARCH``: ``HINTON2006`` and ``RECIPE``, changed."""
     hp = HINTON2006.replace(**{name: value for name, value in candidate.items() if name not in RECIPE})
     return hp, {name: candidate.get(name, value) for name, value in RECIPE.items()}
 
