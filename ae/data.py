@@ -214,20 +214,37 @@ def get_dataloaders(batch_size: int = 128, root: str | Path | None = None, seed:
     )
 
 
+def shift_images(images: torch.Tensor, pixels: int, generator: torch.Generator) -> torch.Tensor:
+    """Each image of a batch ``(B, 1, H, W)`` moved by a random whole number of pixels, from ``-pixels`` to
+    ``pixels``, down and across (drawn with ``generator``); what leaves the frame is lost, and 0 comes in."""
+    n, size = len(images), images.shape[-1]
+    padded = torch.nn.functional.pad(images, (pixels,) * 4)
+    rows, cols = (torch.randint(0, 2 * pixels + 1, (2, n, 1), generator=generator).to(images.device)
+                  + torch.arange(size, device=images.device))
+    batch = torch.arange(n, device=images.device)[:, None, None]
+    return padded[batch, 0, rows[:, :, None], cols[:, None, :]].unsqueeze(1)
+
+
 class TensorLoader:
     """Mini-batches of a whole split held in memory as one tensor.
 
     Yields ``(images, labels)`` like a ``DataLoader`` over the torchvision dataset (images of shape
     ``(B, 1, 28, 28)`` with the same values as ``ToTensor()``), without converting each image to PIL.
+    ``shift``: every image of every batch moved by up to so many pixels at random (:func:`shift_images`), a
+    data augmentation: the model sees the digits in new places at every epoch.
     """
 
-    def __init__(self, dataset, batch_size: int = 128, shuffle: bool = True, seed: int = 0, device="cpu"):
+    def __init__(self, dataset, batch_size: int = 128, shuffle: bool = True, seed: int = 0, device="cpu",
+                 shift: int = 0):
         if batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
+        if isinstance(shift, bool) or not isinstance(shift, int) or not 0 <= shift < 28:
+            raise ValueError(f"shift must be a whole number of pixels from 0 to 27, got {shift!r}")
         self.images = dataset.data.unsqueeze(1).to(device=device, dtype=torch.float32).div(255)
         self.labels = dataset.targets.to(device)
         self.batch_size = batch_size
         self.shuffle = shuffle
+        self.shift = shift
         self.generator = torch.Generator().manual_seed(seed)
 
     def __len__(self) -> int:
@@ -239,7 +256,10 @@ class TensorLoader:
         order = order.to(self.images.device)
         for start in range(0, n, self.batch_size):
             index = order[start : start + self.batch_size]
-            yield self.images[index], self.labels[index]
+            images = self.images[index]
+            if self.shift:
+                images = shift_images(images, self.shift, self.generator)
+            yield images, self.labels[index]
 
 
 def get_fast_loaders(batch_size: int = 128, root=None, seed: int = 0, dataset: str = "mnist", device="cpu"):

@@ -50,13 +50,15 @@ def make_criterion(loss: str) -> nn.Module:
     return {"mse": nn.MSELoss, "bce": nn.BCELoss}[loss]()
 
 
-def make_optimizer(name: str, parameters, lr: float) -> torch.optim.Optimizer:
+def make_optimizer(name: str, parameters, lr: float, weight_decay: float | None = None) -> torch.optim.Optimizer:
     """The optimizer by name (``"adam"``, ``"adamw"`` or ``"sgd"``) with learning rate ``lr``.
 
-    ``fused=True``: one kernel updates all the weights (CPU and CUDA), instead of a pass per operation.
+    ``weight_decay``: None keeps torch's default (0, and 0.01 for AdamW). ``fused=True``: one kernel updates
+    all the weights (CPU and CUDA), instead of a pass per operation.
     """
     optimizers = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
-    return optimizers[name](parameters, lr=lr, fused=True)
+    decay = {} if weight_decay is None else {"weight_decay": weight_decay}
+    return optimizers[name](parameters, lr=lr, fused=True, **decay)
 
 
 def reset(hp: HParams | None = None, device=None, model_class=Net, **changes):

@@ -5,7 +5,7 @@ import torch
 from torchvision import datasets
 
 import ae
-from ae.data import RAW_FILES, TensorLoader
+from ae.data import RAW_FILES, TensorLoader, shift_images
 
 RAW = ae.data_dir() / "MNIST" / "raw"
 
@@ -44,6 +44,32 @@ def test_tensor_loader_visits_every_image_once_per_epoch_in_a_seeded_order(small
     assert not torch.equal(first, second)
     again = torch.cat([labels for _, labels in TensorLoader(train_set, batch_size=300, seed=1)])
     assert torch.equal(first, again)
+
+
+def test_shift_images_moves_each_image_by_whole_pixels_within_the_bound():
+    images = torch.zeros(200, 1, 28, 28)
+    images[:, 0, 10, 12] = 1.0  # one lit pixel per image, far from the edges
+    moved = shift_images(images, 2, torch.Generator().manual_seed(0))
+    assert moved.shape == images.shape and torch.equal(moved.sum(dim=(1, 2, 3)), torch.ones(200))
+    rows, cols = moved[:, 0].flatten(1).argmax(1).div(28, rounding_mode="floor"), moved[:, 0].flatten(1).argmax(1) % 28
+    assert set((rows - 10).tolist()) == set(range(-2, 3)) == set((cols - 12).tolist())
+    assert torch.equal(moved, shift_images(images, 2, torch.Generator().manual_seed(0)))
+    edge = torch.zeros(1, 1, 28, 28)
+    edge[0, 0, 0, 0] = 1.0  # the top left pixel: moved up or left, it leaves the frame
+    assert {shift_images(edge, 1, torch.Generator().manual_seed(seed)).sum().item() for seed in range(20)} == {0.0, 1.0}
+
+
+def test_tensor_loader_shift_moves_the_images_and_keeps_labels_and_order(small):
+    train_set, _ = small
+    plain = list(TensorLoader(train_set, batch_size=300, seed=1))
+    shifted = list(TensorLoader(train_set, batch_size=300, seed=1, shift=1))
+    assert all(torch.equal(a[1], b[1]) for a, b in zip(plain, shifted))  # the same images, in the same order
+    assert all(not torch.equal(a[0], b[0]) for a, b in zip(plain, shifted))
+    again = list(TensorLoader(train_set, batch_size=300, seed=1, shift=1))
+    assert all(torch.equal(a[0], b[0]) for a, b in zip(shifted, again))
+    for value in (-1, 28, 1.5, True):
+        with pytest.raises(ValueError, match="shift must be a whole number of pixels from 0 to 27"):
+            TensorLoader(train_set, shift=value)
 
 
 def test_tensor_loader_rejects_a_bad_batch_size(small):

@@ -11,7 +11,8 @@ from ae import HParams
 from ae.cli import main
 from ae.paths import results_dir
 from ae.reproduce import (HINTON2006, HINTON2006_TABLE, RECIPE, SEARCH, candidate_settings, chosen_row, first_below,
-                          format_search, format_table, he_init, hinton2006, plot_history, search, warmup_cosine)
+                          format_search, format_table, he_init, hinton2006, plot_history, search, train_recipe,
+                          warmup_cosine)
 from ae.results import read_result
 
 COMMITTED_SEARCH = results_dir() / "hinton2006_search.json"
@@ -162,6 +163,21 @@ def test_search_compares_candidates_on_validation_only_and_marks_the_lowest(monk
     lines = format_search(result).splitlines()
     assert lines[2].endswith("<- chosen") and "lr=0.002, init=he, warmup=1" in lines[2]
     assert not lines[1].endswith("<- chosen")
+
+
+def test_train_recipe_builds_its_optimizer_loader_and_precision_from_the_recipe(monkeypatch, small):
+    seen = []
+
+    def fake_train(model, criterion, optimizer, loader, test_loader, **options):
+        seen.append((optimizer.param_groups[0]["weight_decay"], loader.shift, options["bf16"]))
+        return {"seconds": [1.0], "train_loss": [0.1]}
+
+    monkeypatch.setattr(ae.reproduce, "train", fake_train)
+    monkeypatch.setattr(ae.reproduce, "evaluate", lambda model, loader, metric: (3.0, None))
+    recipe = {**RECIPE, "weight_decay": 0.3, "shift": 2, "bf16_epochs": 1}
+    history = train_recipe(HINTON2006.replace(epochs=2), recipe, small[0], {"validation": None}, "cpu", log=None)
+    assert seen == [(0.3, 2, True), (0.3, 2, False)]
+    assert [(row["seconds"], row["validation_error"]) for row in history] == [(1.0, 3.0), (2.0, 3.0)]
 
 
 def test_the_committed_search_chose_the_recipe_in_use():

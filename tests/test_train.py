@@ -3,7 +3,7 @@ import torch
 
 import ae
 from ae import HParams, TensorLoader
-from ae.train import NonFiniteLoss
+from ae.train import NonFiniteLoss, make_optimizer
 
 
 def test_pixel_accuracy_counts_pixels_on_the_same_side_of_one_half():
@@ -132,3 +132,10 @@ def test_bf16_runs_the_forward_pass_in_bfloat16_and_keeps_float32_weights(small)
     dtypes.clear()
     ae.train(model, criterion, optimizer, loader, None, 1, progress=False, log=None)
     assert set(dtypes) == {torch.float32}
+
+
+def test_make_optimizer_passes_weight_decay_on_or_keeps_torch_default():
+    weights = [torch.zeros(2, requires_grad=True)]
+    assert make_optimizer("adamw", weights, 1e-3).param_groups[0]["weight_decay"] == 0.01
+    assert make_optimizer("adam", weights, 1e-3).param_groups[0]["weight_decay"] == 0
+    assert make_optimizer("adamw", weights, 1e-3, 0.3).param_groups[0]["weight_decay"] == 0.3
