@@ -19,7 +19,7 @@ DATASET_NAMES = ("mnist", "fashion-mnist")  # ae.data.DATASETS
 SWEEP_LATENT_SIZES = (2, 8, 16, 32, 64)  # ae.experiments.LATENT_SIZES
 SWEEP_ACTIVATIONS = ("relu", "tanh", "sigmoid")  # ae.experiments.SWEEP_ACTIVATIONS
 SWEEP_SEEDS = (0, 1, 2)  # ae.experiments.SEEDS
-PAPER_EPOCHS = {"hinton2006": 34}  # ae.reproduce.PAPERS, and the epochs of each paper's recipe
+PAPER_EPOCHS = {"hinton2006": 40}  # ae.reproduce.PAPERS, and the epochs of each paper's recipe
 TRAINING_IMAGES = 50_000  # MNIST's training images less the validation ones, the most that --train-size can take
 
 DEVICES = re.compile(r"cpu|cuda(:[0-9]+)?")
