@@ -174,10 +174,14 @@ def test_train_recipe_builds_its_optimizer_loader_and_precision_from_the_recipe(
 
     monkeypatch.setattr(ae.reproduce, "train", fake_train)
     monkeypatch.setattr(ae.reproduce, "evaluate", lambda model, loader, metric: (3.0, None))
-    recipe = {**RECIPE, "weight_decay": 0.3, "shift": 2, "bf16_epochs": 1}
+    recipe = {**RECIPE, "weight_decay": 0.3, "shift": 2, "float32_epochs": 1}
     history = train_recipe(HINTON2006.replace(epochs=2), recipe, small[0], {"validation": None}, "cpu", log=None)
     assert seen == [(0.3, 2, True), (0.3, 2, False)]
     assert [(row["seconds"], row["validation_error"]) for row in history] == [(1.0, 3.0), (2.0, 3.0)]
+    seen.clear()
+    longer = HINTON2006.epochs + 2  # a longer run keeps float32 for the recipe's last epochs only
+    train_recipe(HINTON2006.replace(epochs=longer), RECIPE, small[0], {}, "cpu", log=None)
+    assert [bf16 for *_, bf16 in seen] == [epoch <= longer - RECIPE["float32_epochs"] for epoch in range(1, longer + 1)]
 
 
 def test_the_committed_search_chose_the_recipe_in_use():
