@@ -217,10 +217,11 @@ def get_dataloaders(batch_size: int = 128, root: str | Path | None = None, seed:
 def shift_images(images: torch.Tensor, pixels: int, generator: torch.Generator) -> torch.Tensor:
     """Each image of a batch ``(B, 1, H, W)`` moved by a random whole number of pixels, from ``-pixels`` to
     ``pixels``, down and across (drawn with ``generator``); what leaves the frame is lost, and 0 comes in."""
-    n, size = len(images), images.shape[-1]
+    n, height, width = len(images), images.shape[-2], images.shape[-1]
     padded = torch.nn.functional.pad(images, (pixels,) * 4)
-    rows, cols = (torch.randint(0, 2 * pixels + 1, (2, n, 1), generator=generator).to(images.device)
-                  + torch.arange(size, device=images.device))
+    down, across = torch.randint(0, 2 * pixels + 1, (2, n, 1), generator=generator).to(images.device)
+    rows = down + torch.arange(height, device=images.device)
+    cols = across + torch.arange(width, device=images.device)
     batch = torch.arange(n, device=images.device)[:, None, None]
     return padded[batch, 0, rows[:, :, None], cols[:, None, :]].unsqueeze(1)
 
