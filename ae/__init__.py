@@ -1,7 +1,7 @@
-"""``ae``: the code of the autoencoder course. The book imports everything it runs from here.
+"""`ae`: the code of the autoencoder course. The book imports everything it runs from here.
 
-The names below are imported on first use (PEP 562), so that ``import ae`` and ``python -m ae --help`` stay fast:
-torch, matplotlib and scikit-learn are loaded by the first name that needs them, not by ``import ae``.
+The names below are imported on first use (PEP 562), so that `import ae` and `python -m ae --help` stay fast:
+torch, matplotlib and scikit-learn are loaded by the first name that needs them, not by `import ae`.
 """
 import importlib
 import sys
@@ -18,16 +18,16 @@ _NAMES = {
     "draw_network": "plots", "plot_losses": "plots", "show_grid": "plots", "show_images": "plots",
     "show_reconstructions": "plots",
     "evaluate": "train", "fit": "train", "get_device": "train", "pixel_accuracy": "train", "reset": "train",
-    "set_seed": "train", "train": "train",
+    "set_seed": "train", "train": "train", "train_step": "train",
 }
-# Submodules that ``import ae`` used to load, still reachable as ``ae.data``, ``ae.cache``, ... without an import.
+# Submodules that `import ae` used to load, still reachable as `ae.data`, `ae.cache`, ... without an import.
 _SUBMODULES = ("cache", "data", "hparams", "model", "paths", "plots")
 
 __all__ = [
     "ACTIVATIONS", "DataError", "HParams", "Net", "TensorLoader", "data_dir", "draw_network", "evaluate",
     "exercise_datasets", "fit", "get_activation", "get_dataloaders", "get_datasets", "get_device", "get_fast_loaders",
     "load_checkpoint", "load_mnist", "pixel_accuracy", "plot_losses", "reset", "save_checkpoint", "set_seed",
-    "show_grid", "show_images", "show_reconstructions", "split_validation", "train", "trained",
+    "show_grid", "show_images", "show_reconstructions", "split_validation", "train", "train_step", "trained",
 ]
 
 
@@ -46,9 +46,9 @@ def __dir__():
 
 
 class _Package(types.ModuleType):
-    """``ae.train`` is the function ``ae.train.train``, as with an eager ``from .train import train``.
+    """`ae.train` is the function `ae.train.train`, as with an eager `from .train import train`.
 
-    Importing the submodule ``ae.train`` makes Python set the package's attribute ``train`` to that module; this
+    Importing the submodule `ae.train` makes Python set the package's attribute `train` to that module; this
     property keeps the function there (other values, a test's monkeypatch for one, are kept as they are set).
     """
 

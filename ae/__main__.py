@@ -1,4 +1,4 @@
-"""``python -m ae``: the command line of :mod:`ae.cli`."""
+"""`python -m ae`: the command line of `ae.cli`."""
 import sys
 
 try:

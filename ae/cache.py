@@ -1,6 +1,6 @@
-"""Checkpoints, and one helper that computes a result once and keeps it on disk: :func:`cached`.
+"""Checkpoints, and one helper that computes a result once and keeps it on disk: `cached`.
 
-Trained models (:func:`trained`) and the grader's reference records use the same helper: the entry's name is a
+Trained models (`trained`) and the grader's reference records use the same helper: the entry's name is a
 digest of what decides the result (the arguments, the code, the torch version), the first process computes it
 while the others wait on a lock, the file is written atomically, and a corrupt entry is computed again.
 """
@@ -24,19 +24,19 @@ TRAINING_CODE = tuple(Path(__file__).parent / name for name in ("data.py", "hpar
 
 
 class CheckpointError(ValueError):
-    """A file that is not a checkpoint written by :func:`save_checkpoint`."""
+    """A file that is not a checkpoint written by `save_checkpoint`."""
 
 
 def save_checkpoint(path, model: Net, hp: HParams, logs: dict) -> None:
-    """Write the weights, hyperparameters and logs of a run to ``path`` (atomically)."""
+    """Write the weights, hyperparameters and logs of a run to `path` (atomically)."""
     state = {"hparams": hp.asdict(), "state_dict": model.state_dict(), "logs": logs}
     atomic_write(path, lambda tmp: torch.save(state, tmp))
 
 
 def load_checkpoint(path, device=None):
-    """The ``(model, hparams, logs)`` saved by :func:`save_checkpoint`, the model in eval mode.
+    """The `(model, hparams, logs)` saved by `save_checkpoint`, the model in eval mode.
 
-    Only tensors and plain data are read (``weights_only=True``); any other file raises :class:`CheckpointError`.
+    Only tensors and plain data are read (`weights_only=True`); any other file raises `CheckpointError`.
     """
     try:
         saved = torch.load(path, map_location=get_device(device), weights_only=True)
@@ -53,7 +53,7 @@ def load_checkpoint(path, device=None):
 
 
 def digest(key, files=()) -> str:
-    """A short digest of ``key`` (JSON data), the contents of ``files`` and the torch version."""
+    """A short digest of `key` (JSON data), the contents of `files` and the torch version."""
     hashed = hashlib.sha256(json.dumps([key, torch.__version__], sort_keys=True).encode())
     for path in files:
         hashed.update(Path(path).read_bytes())
@@ -61,10 +61,10 @@ def digest(key, files=()) -> str:
 
 
 def cached(kind: str, key, compute, save, load, files=(), suffix: str = ""):
-    """``load`` of the entry for ``key`` in ``cache_dir()/kind``, computing and saving it first when missing.
+    """`load` of the entry for `key` in `cache_dir()/kind`, computing and saving it first when missing.
 
-    ``compute()`` gives the value, ``save(value, path)`` writes it, ``load(path)`` reads it back; ``key`` (JSON
-    data), the contents of ``files`` and the torch version name the entry. An entry that cannot be loaded is
+    `compute()` gives the value, `save(value, path)` writes it, `load(path)` reads it back; `key` (JSON
+    data), the contents of `files` and the torch version name the entry. An entry that cannot be loaded is
     removed and computed again, with one line on stderr saying so.
     """
     folder = cache_dir() / kind
@@ -85,11 +85,11 @@ def cached(kind: str, key, compute, save, load, files=(), suffix: str = ""):
 
 def trained(hp: HParams | None = None, device=None, eval_every: int | None = None, progress: bool = True, log=None,
             run=None):
-    """The model trained with ``hp`` and its logs: loaded from the cache, or trained once and stored there.
+    """The model trained with `hp` and its logs: loaded from the cache, or trained once and stored there.
 
-    ``eval_every`` is passed to :func:`~ae.train.train` (test evaluations every so many steps). ``run``: a
-    ``(model, logs)`` pair just trained with ``hp`` by :func:`~ae.train.fit`'s own steps (``reset``, the loaders,
-    ``train``), stored instead of training again when the cache has no entry yet (the book's step 14 does this).
+    `eval_every` is passed to `train` (test evaluations every so many steps). `run`: a
+    `(model, logs)` pair just trained with `hp` by `fit`'s own steps (`reset`, the loaders,
+    `train`), stored instead of training again when the cache has no entry yet (the book's step 14 does this).
     """
     hp = hp or HParams()
     device = get_device(device)

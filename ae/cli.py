@@ -1,5 +1,5 @@
-"""The command line: ``python -m ae train`` trains a model outside the book, ``python -m ae sweep`` trains one
-per latent size, activation and seed, ``python -m ae reproduce hinton2006`` reproduces a paper's table."""
+"""The command line: `python -m ae train` trains a model outside the book, `python -m ae sweep` trains one
+per latent size, activation and seed, `python -m ae reproduce hinton2006` reproduces a paper's table."""
 from __future__ import annotations
 
 import argparse
@@ -33,7 +33,7 @@ class Parser(argparse.ArgumentParser):
 
 
 def check_device(device: str | None) -> str | None:
-    """``device`` (or ``$AE_DEVICE``) when it is ``cpu``, ``cuda`` or ``cuda:N``; ValueError for any other."""
+    """`device` (or `$AE_DEVICE`) when it is `cpu`, `cuda` or `cuda:N`; ValueError for any other."""
     source = "--device"
     if not device and os.environ.get("AE_DEVICE"):
         device, source = os.environ["AE_DEVICE"], "AE_DEVICE"
@@ -43,7 +43,7 @@ def check_device(device: str | None) -> str | None:
 
 
 def _writable(folder: Path, what: str) -> None:
-    """Raise ValueError unless a file can be created in the existing ``folder``."""
+    """Raise ValueError unless a file can be created in the existing `folder`."""
     try:
         descriptor, name = tempfile.mkstemp(dir=folder, prefix=".ae-write-check.")
         os.close(descriptor)
@@ -53,9 +53,9 @@ def _writable(folder: Path, what: str) -> None:
 
 
 def check_run_folder(out, force: bool = False) -> Path:
-    """``out`` as a Path when it is a folder that exists or can be created, can be written, and holds no run.
+    """`out` as a Path when it is a folder that exists or can be created, can be written, and holds no run.
 
-    Nothing is created. A folder that already holds ``model.pt`` is refused unless ``force``.
+    Nothing is created. A folder that already holds `model.pt` is refused unless `force`.
     """
     out = Path(out)
     what = f"--out {out}"
@@ -71,7 +71,7 @@ def check_run_folder(out, force: bool = False) -> Path:
 
 
 def check_json_out(path) -> Path:
-    """``path`` as a Path when it names a file, not a folder, in an existing folder that can be written."""
+    """`path` as a Path when it names a file, not a folder, in an existing folder that can be written."""
     path = Path(path)
     what = f"--out {path}"
     if path.is_dir():
@@ -85,7 +85,7 @@ def check_json_out(path) -> Path:
 
 
 def check_clean(allow_dirty: bool) -> None:
-    """Raise ValueError when the git tree has uncommitted changes, unless ``allow_dirty``."""
+    """Raise ValueError when the git tree has uncommitted changes, unless `allow_dirty`."""
     from .results import tree_is_dirty
 
     if not allow_dirty and tree_is_dirty():
@@ -94,7 +94,7 @@ def check_clean(allow_dirty: bool) -> None:
 
 
 def save_figure(figure, path: Path) -> None:
-    """Write ``figure`` as a PNG to ``path`` atomically, then close it."""
+    """Write `figure` as a PNG to `path` atomically, then close it."""
     import matplotlib.pyplot as plt
 
     from .paths import atomic_write
@@ -186,7 +186,7 @@ def reproduce_command(args) -> None:
 
 
 def build_parser() -> Parser:
-    """The parser of ``python -m ae``; building it imports neither torch nor matplotlib nor scikit-learn."""
+    """The parser of `python -m ae`; building it imports neither torch nor matplotlib nor scikit-learn."""
     parser = Parser(prog="python -m ae", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     d = {field.name: field.default for field in fields(HParams)}

@@ -36,7 +36,7 @@ RAW_MD5 = {
 }
 
 #: Folders where an operating-system package installs the gzipped IDX files (Debian: dataset-fashion-mnist).
-SYSTEM_COPIES = {"fashion-mnist": Path("/usr/share/datasets/fashion-mnist")}
+SYSTEM_COPIES = {"fashion-mnist": "/usr/share/datasets/fashion-mnist"}
 
 #: How to get each data set without the internet.
 OFFLINE_HINTS = {
@@ -112,9 +112,9 @@ def _verify(raw: Path, dataset: str) -> None:
 def load_mnist(train: bool = True, root: str | Path | None = None, dataset: str = "mnist") -> datasets.MNIST:
     """One split of MNIST (or Fashion-MNIST) as a torchvision dataset with pixels in [0, 1].
 
-    The files are read from ``root`` (default :func:`ae.paths.data_dir`); when they are missing there, from the
-    operating system's copy (``SYSTEM_COPIES``, unpacked once under the cache folder), else downloaded
-    to ``root`` when the network allows. Any problem raises :class:`DataError` with one clear message.
+    The files are read from `root` (default `ae.paths.data_dir`); when they are missing there, from the
+    operating system's copy (`SYSTEM_COPIES`, unpacked once under the cache folder), else downloaded
+    to `root` when the network allows. Any problem raises `DataError` with one clear message.
     """
     _check_dataset(dataset)
     root = Path(root).expanduser().resolve() if root is not None else data_dir()
@@ -133,8 +133,8 @@ def _complete(raw: Path) -> bool:
 
 
 def _unpack_system_copy(dataset: str) -> Path | None:
-    """A root folder holding the system's copy of ``dataset`` uncompressed, or None when there is no such copy."""
-    source = SYSTEM_COPIES.get(dataset)
+    """A root folder holding the system's copy of `dataset` uncompressed, or None when there is no such copy."""
+    source = Path(SYSTEM_COPIES[dataset]) if dataset in SYSTEM_COPIES else None
     if source is None or not all((source / f"{name}.gz").is_file() for name in RAW_FILES):
         return None
     root = cache_dir() / "data"
@@ -174,15 +174,15 @@ VALIDATION_IMAGES = 10_000  # training images held out to make choices on: the t
 
 
 def subset(dataset, index):
-    """A copy of a torchvision split that holds only the images at ``index``, a tensor of indices or a slice
-    (``subset(train_set, slice(1000))``: the first 1,000), in its ``.data`` and ``.targets``."""
+    """A copy of a torchvision split that holds only the images at `index`, a tensor of indices or a slice
+    (`subset(train_set, slice(1000))`: the first 1,000), in its `.data` and `.targets`."""
     subset = copy.copy(dataset)
     subset.data, subset.targets = dataset.data[index].clone(), dataset.targets[index].clone()
     return subset
 
 
 def split_validation(train_set, size: int = VALIDATION_IMAGES, seed: int = 0):
-    """``(train, validation)``: ``size`` images of ``train_set`` drawn with ``seed`` are held out for validation.
+    """`(train, validation)`: `size` images of `train_set` drawn with `seed` are held out for validation.
 
     The same seed always holds out the same images; the two parts never share one.
     """
@@ -195,8 +195,8 @@ def split_validation(train_set, size: int = VALIDATION_IMAGES, seed: int = 0):
 def get_datasets(root: str | Path | None = None, dataset: str = "mnist", validation: bool = False):
     """The training and test splits, as the seed notebook loads them.
 
-    With ``validation=True``, three splits ``(train, validation, test)``: ``VALIDATION_IMAGES`` training
-    images held out by :func:`split_validation` (seed 0), on which every choice is made.
+    With `validation=True`, three splits `(train, validation, test)`: `VALIDATION_IMAGES` training
+    images held out by `split_validation` (seed 0), on which every choice is made.
     """
     train_set, test_set = load_mnist(True, root, dataset), load_mnist(False, root, dataset)
     if validation:
@@ -205,7 +205,7 @@ def get_datasets(root: str | Path | None = None, dataset: str = "mnist", validat
 
 
 def get_dataloaders(batch_size: int = 128, root: str | Path | None = None, seed: int = 0, dataset: str = "mnist"):
-    """The seed's pipeline: a shuffled training ``DataLoader`` and an ordered test ``DataLoader``."""
+    """The seed's pipeline: a shuffled training `DataLoader` and an ordered test `DataLoader`."""
     train_set, test_set = get_datasets(root, dataset)
     generator = torch.Generator().manual_seed(seed)
     return (
@@ -215,8 +215,8 @@ def get_dataloaders(batch_size: int = 128, root: str | Path | None = None, seed:
 
 
 def shift_images(images: torch.Tensor, pixels: int, generator: torch.Generator) -> torch.Tensor:
-    """Each image of a batch ``(B, 1, H, W)`` moved by a random whole number of pixels, from ``-pixels`` to
-    ``pixels``, down and across (drawn with ``generator``); what leaves the frame is lost, and 0 comes in."""
+    """Each image of a batch `(B, 1, H, W)` moved by a random whole number of pixels, from `-pixels` to
+    `pixels`, down and across (drawn with `generator`); what leaves the frame is lost, and 0 comes in."""
     n, height, width = len(images), images.shape[-2], images.shape[-1]
     padded = torch.nn.functional.pad(images, (pixels,) * 4)
     down, across = torch.randint(0, 2 * pixels + 1, (2, n, 1), generator=generator).to(images.device)
@@ -229,23 +229,17 @@ def shift_images(images: torch.Tensor, pixels: int, generator: torch.Generator) 
 class TensorLoader:
     """Mini-batches of a whole split held in memory as one tensor.
 
-    Yields ``(images, labels)`` like a ``DataLoader`` over the torchvision dataset (images of shape
-    ``(B, 1, 28, 28)`` with the same values as ``ToTensor()``), without converting each image to PIL.
-    ``shift``: every image of every batch moved by up to so many pixels at random (:func:`shift_images`), a
-    data augmentation: the model sees the digits in new places at every epoch.
+    Yields `(images, labels)` like a `DataLoader` over the torchvision dataset (images of shape
+    `(B, 1, 28, 28)` with the same values as `ToTensor()`), without converting each image to PIL.
     """
 
-    def __init__(self, dataset, batch_size: int = 128, shuffle: bool = True, seed: int = 0, device="cpu",
-                 shift: int = 0):
+    def __init__(self, dataset, batch_size: int = 128, shuffle: bool = True, seed: int = 0, device="cpu"):
         if batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
-        if isinstance(shift, bool) or not isinstance(shift, int) or not 0 <= shift < 28:
-            raise ValueError(f"shift must be a whole number of pixels from 0 to 27, got {shift!r}")
         self.images = dataset.data.unsqueeze(1).to(device=device, dtype=torch.float32).div(255)
         self.labels = dataset.targets.to(device)
         self.batch_size = batch_size
         self.shuffle = shuffle
-        self.shift = shift
         self.generator = torch.Generator().manual_seed(seed)
 
     def __len__(self) -> int:
@@ -257,14 +251,31 @@ class TensorLoader:
         order = order.to(self.images.device)
         for start in range(0, n, self.batch_size):
             index = order[start : start + self.batch_size]
-            images = self.images[index]
-            if self.shift:
-                images = shift_images(images, self.shift, self.generator)
-            yield images, self.labels[index]
+            yield self.augment(self.images[index]), self.labels[index]
+
+    def augment(self, images: torch.Tensor) -> torch.Tensor:
+        """The images of one batch as the model gets them: unchanged (`ShiftedLoader` moves them)."""
+        return images
+
+
+class ShiftedLoader(TensorLoader):
+    """A `TensorLoader` whose every image, in every batch, is moved by up to `shift` pixels at random
+    (`shift_images`, drawn with the loader's generator): a data augmentation, the model sees the digits in new
+    places at every epoch."""
+
+    def __init__(self, dataset, batch_size: int = 128, shuffle: bool = True, seed: int = 0, device="cpu",
+                 shift: int = 1):
+        if isinstance(shift, bool) or not isinstance(shift, int) or not 0 <= shift < 28:
+            raise ValueError(f"shift must be a whole number of pixels from 0 to 27, got {shift!r}")
+        super().__init__(dataset, batch_size, shuffle, seed, device)
+        self.shift = shift
+
+    def augment(self, images: torch.Tensor) -> torch.Tensor:
+        return shift_images(images, self.shift, self.generator) if self.shift else images
 
 
 def get_fast_loaders(batch_size: int = 128, root=None, seed: int = 0, dataset: str = "mnist", device="cpu"):
-    """Training and test :class:`TensorLoader` s: the same data as :func:`get_dataloaders`, faster."""
+    """Training and test `TensorLoader`s: the same data as `get_dataloaders`, faster."""
     train_set, test_set = get_datasets(root, dataset)
     return (
         TensorLoader(train_set, batch_size, shuffle=True, seed=seed, device=device),
@@ -277,13 +288,13 @@ EXERCISE_CLASSES = 5  # digit classes the images are drawn from, with a seed
 
 
 def exercise_datasets(seed: int | None = None):
-    """The data of the graded exercises: ``(train, validation, test)``, of ``EXERCISE_IMAGES`` images.
+    """The data of the graded exercises: `(train, validation, test)`, of `EXERCISE_IMAGES` images.
 
     The training and validation images come from MNIST's training split (never the same image), the test
-    images from its test split. With ``seed=None`` (the book and your own checks) the first images of each
+    images from its test split. With `seed=None` (the book and your own checks) the first images of each
     split; with a seed (the instructor grades with one of their own), images drawn at random from
-    ``EXERCISE_CLASSES`` digit classes chosen with that seed, so that every number differs from the public
-    run's. All three are torchvision datasets: ``.data`` holds the uint8 images, ``.targets`` the labels.
+    `EXERCISE_CLASSES` digit classes chosen with that seed, so that every number differs from the public
+    run's. All three are torchvision datasets: `.data` holds the uint8 images, `.targets` the labels.
     """
     n_train, n_validation, n_test = EXERCISE_IMAGES
     mnist_train, mnist_test = get_datasets()

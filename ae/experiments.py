@@ -25,7 +25,7 @@ SPLITS = ("validation", "test")
 
 
 def pca_mse_by_size(train_set, test_set, sizes) -> dict[int, float]:
-    """MSE per pixel on ``test_set`` of a PCA with each number of components in ``sizes``, fitted on ``train_set``.
+    """MSE per pixel on `test_set` of a PCA with each number of components in `sizes`, fitted on `train_set`.
 
     The principal components are nested, so one fit with the largest number serves every size.
     """
@@ -41,11 +41,11 @@ def pca_mse_by_size(train_set, test_set, sizes) -> dict[int, float]:
 
 def sweep(latent_sizes=LATENT_SIZES, activations=SWEEP_ACTIVATIONS, seeds=SEEDS, base: HParams | None = None,
           device=None, command: str = "", log=print) -> dict:
-    """Train ``base`` (default: the book's run) with every latent size, activation and seed; PCA beside each size.
+    """Train `base` (default: the book's run) with every latent size, activation and seed; PCA beside each size.
 
-    Each run (``seeds`` replace ``base.seed``) trains on the 50,000 training images and records its validation
-    and test MSE per pixel. PCA is fitted on the same training images. ``log`` receives one line per run
-    (``None``: silent).
+    Each run (`seeds` replace `base.seed`) trains on the 50,000 training images and records its validation
+    and test MSE per pixel. PCA is fitted on the same training images. `log` receives one line per run
+    (`None`: silent).
     """
     for name, values in (("latent_sizes", latent_sizes), ("activations", activations), ("seeds", seeds)):
         if len(values) == 0 or len(set(values)) != len(values):
@@ -77,10 +77,10 @@ def sweep(latent_sizes=LATENT_SIZES, activations=SWEEP_ACTIVATIONS, seeds=SEEDS,
 
 
 def summarize(runs, split: str = "validation") -> list[dict]:
-    """The mean and the standard deviation over seeds of each setting's ``<split>_mse``.
+    """The mean and the standard deviation over seeds of each setting's `<split>_mse`.
 
-    One row per activation and latent size, in the order of ``runs``: ``activation``, ``latent_size``,
-    ``seeds`` (how many), ``mean`` and ``std`` (the sample standard deviation; NaN for a single seed).
+    One row per activation and latent size, in the order of `runs`: `activation`, `latent_size`,
+    `seeds` (how many), `mean` and `std` (the sample standard deviation; NaN for a single seed).
     """
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}: choose one of {', '.join(SPLITS)}")
@@ -96,7 +96,7 @@ def best_by_size(summary) -> dict[int, dict]:
     """For each latent size, the activation of lowest mean and whether it is clearly the best.
 
     Clearly: the gap exceeds the spread, its mean + std below every other activation's mean - std. Each value
-    holds ``activation``, ``mean``, ``std``, ``clear`` and ``margin``: the smallest other mean - std minus this
+    holds `activation`, `mean`, `std`, `clear` and `margin`: the smallest other mean - std minus this
     mean + std (positive when clear).
     """
     best = {}

@@ -24,7 +24,7 @@ PROBES = {
 
 @torch.no_grad()
 def encode(model, pixels: np.ndarray, batch_size: int = 1000) -> np.ndarray:
-    """The latent codes ``(N, latent_size)`` of images given as an ``(N, 784)`` array of pixels in [0, 1]."""
+    """The latent codes `(N, latent_size)` of images given as an `(N, 784)` array of pixels in [0, 1]."""
     model.eval()
     device = next(model.parameters()).device
     images = torch.as_tensor(pixels, dtype=torch.float32)
@@ -32,19 +32,19 @@ def encode(model, pixels: np.ndarray, batch_size: int = 1000) -> np.ndarray:
 
 
 def pca_features(train_x: np.ndarray, test_x: np.ndarray, n_components: int, seed: int = 0):
-    """Both arrays projected on the first ``n_components`` principal components of ``train_x``."""
+    """Both arrays projected on the first `n_components` principal components of `train_x`."""
     pca = PCA(n_components=n_components, random_state=seed).fit(train_x)
     return pca.transform(train_x), pca.transform(test_x)
 
 
 def probe_accuracy(train_x, train_y, test_x, test_y) -> dict[str, float]:
-    """Test accuracy of each of the :data:`PROBES` fitted on ``(train_x, train_y)``."""
+    """Test accuracy of each of the `PROBES` fitted on `(train_x, train_y)`."""
     return {name: float(clone(probe).fit(train_x, train_y).score(test_x, test_y))
             for name, probe in PROBES.items()}
 
 
 def project_2d(codes: np.ndarray, method: str = "pca", seed: int = 0) -> np.ndarray:
-    """``codes`` projected to 2-d by ``"pca"`` or ``"tsne"`` (perplexity 30, 500 iterations), seeded."""
+    """`codes` projected to 2-d by `"pca"` or `"tsne"` (perplexity 30, 500 iterations), seeded."""
     if method == "pca":
         return PCA(n_components=2, random_state=seed).fit_transform(codes)
     if method == "tsne":
@@ -53,10 +53,10 @@ def project_2d(codes: np.ndarray, method: str = "pca", seed: int = 0) -> np.ndar
 
 
 def plot_codes(panels: dict, labels):
-    """One scatter of 2-d points per entry of ``panels`` (title → ``(N, 2)`` array), coloured by digit label.
+    """One scatter of 2-d points per entry of `panels` (title → `(N, 2)` array), coloured by digit label.
 
     The axes keep their ticks, each panel its own scale: read them before comparing spreads. However many
-    panels, the figure is at most ``MAX_WIDTH`` inches wide.
+    panels, the figure is at most `MAX_WIDTH` inches wide.
     """
     if not panels:
         raise ValueError("plot_codes needs at least one panel: a title and its (N, 2) array of points")

@@ -1,4 +1,4 @@
-"""The autoencoder ``Net``: a fully connected encoder and a symmetric decoder."""
+"""The autoencoder `Net`: a fully connected encoder and a symmetric decoder."""
 from __future__ import annotations
 
 import copy
@@ -12,11 +12,11 @@ IMAGE_SIZE = 28 * 28
 
 
 class ELU(nn.Module):
-    """ELU(x) = x for x > 0, exp(x) - 1 otherwise: the same function as ``torch.nn.ELU()``, built from ``relu``
-    and ``exp``. On CPU, torch's own ELU goes through ``expm1``, which was not vectorised in the development
+    """ELU(x) = x for x > 0, exp(x) - 1 otherwise: the same function as `torch.nn.ELU()`, built from `relu`
+    and `exp`. On CPU, torch's own ELU goes through `expm1`, which was not vectorised in the development
     environment: about four times slower than this one, forward and backward (760 against 190 µs for a batch of
     128 × 1000 on the course machine), and 13% of a training step of the Hinton network
-    (``benchmarks/throughput.py --profile``); in a freshly made environment it ran faster than this one (112 µs)."""
+    (`benchmarks/throughput.py --profile`); in a freshly made environment it ran faster than this one (112 µs)."""
 
     def forward(self, x):
         return F.relu(x) + torch.exp(-F.relu(-x)) - 1
@@ -33,15 +33,15 @@ ACTIVATIONS = {
 
 
 def get_activation(name: str) -> nn.Module:
-    """A new activation module from its name, one of :data:`ACTIVATIONS`."""
+    """A new activation module from its name, one of `ACTIVATIONS`."""
     if not isinstance(name, str) or name not in ACTIVATIONS:
         raise ValueError(f"unknown activation {name!r}: choose one of {', '.join(ACTIVATIONS)}")
     return ACTIVATIONS[name]()
 
 
 def activation_module(activation) -> nn.Module:
-    """The activation a :class:`Net` copies between its layers: ``activation`` itself if it is a module (such as
-    ``nn.Tanh()`` or your own), else the module of that name; ValueError for anything else."""
+    """The activation a `Net` copies between its layers: `activation` itself if it is a module (such as
+    `nn.Tanh()` or your own), else the module of that name; ValueError for anything else."""
     if isinstance(activation, nn.Module):
         return activation
     if isinstance(activation, str):
@@ -62,7 +62,7 @@ MAX_PARAMETERS = 100_000_000
 
 
 def count_parameters(latent_size: int, hidden) -> int:
-    """The number of weights and biases of ``Net(latent_size, hidden)``, computed without building it."""
+    """The number of weights and biases of `Net(latent_size, hidden)`, computed without building it."""
     widths = (IMAGE_SIZE, *hidden, latent_size)
     pairs = list(zip(widths[:-1], widths[1:]))
     return sum(a * b + b for a, b in pairs) + sum(a * b + a for a, b in pairs)
@@ -91,7 +91,7 @@ def check_sizes(latent_size, hidden) -> tuple[int, ...]:
 
 
 def mlp(sizes, activation: nn.Module, last: nn.Module | None = None) -> nn.Sequential:
-    """Linear layers through ``sizes`` with a copy of ``activation`` between them and ``last`` after the final one."""
+    """Linear layers through `sizes` with a copy of `activation` between them and `last` after the final one."""
     layers = []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         layers.append(nn.Linear(n_in, n_out))
@@ -106,8 +106,8 @@ class Net(nn.Module):
     """A deep autoencoder: 784 → hidden widths → latent code, and back through the same widths to 784.
 
     The code is linear (no activation on the bottleneck); the output goes through a sigmoid so that
-    reconstructions are pixels in [0, 1]. ``forward`` returns a tensor of the input's shape. ``activation``:
-    a name of :data:`ACTIVATIONS`, or a module, copied (``copy.deepcopy``) to every place between layers.
+    reconstructions are pixels in [0, 1]. `forward` returns a tensor of the input's shape. `activation`:
+    a name of `ACTIVATIONS`, or a module, copied (`copy.deepcopy`) to every place between layers.
     """
 
     def __init__(self, latent_size: int = 64, hidden=(256,), activation: str | nn.Module = "relu"):
@@ -120,11 +120,11 @@ class Net(nn.Module):
         self.decoder = mlp(widths[::-1], activation, last=nn.Sigmoid())
 
     def encode(self, x):
-        """The latent codes ``(B, latent_size)`` of a batch of images (any shape ending in 28×28 or 784)."""
+        """The latent codes `(B, latent_size)` of a batch of images (any shape ending in 28×28 or 784)."""
         return self.encoder(x.reshape(-1, IMAGE_SIZE))
 
     def decode(self, z):
-        """Images ``(B, 784)`` with pixels in [0, 1] from latent codes ``(B, latent_size)``."""
+        """Images `(B, 784)` with pixels in [0, 1] from latent codes `(B, latent_size)`."""
         return self.decoder(z)
 
     def forward(self, x):

@@ -14,9 +14,9 @@ TITLE_SIZE = 11
 
 
 def show_grid(dataset, rows: int = 5, cols: int = 5, names=None):
-    """The first ``rows × cols`` images of ``dataset`` with their labels as titles.
+    """The first `rows × cols` images of `dataset` with their labels as titles.
 
-    ``names`` (e.g. ``dataset.classes`` of Fashion-MNIST) gives the title of each label instead of its number.
+    `names` (e.g. `dataset.classes` of Fashion-MNIST) gives the title of each label instead of its number.
     """
     side = min(1.6, (MAX_WIDTH - 0.2) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(side * cols, (side + 0.2) * rows), squeeze=False)
@@ -45,10 +45,10 @@ def plot_losses(logs: dict, ax=None):
 
 
 def show_images(rows: dict):
-    """A grid of 28×28 images: one row per entry of ``rows`` (title → batch), one column per image.
+    """A grid of 28×28 images: one row per entry of `rows` (title → batch), one column per image.
 
     A single image per row is drawn side by side instead, one column per title. The figure is at most
-    ``MAX_WIDTH`` inches wide, whatever the number of images, and the titles keep their size.
+    `MAX_WIDTH` inches wide, whatever the number of images, and the titles keep their size.
     """
     titles = list(rows)
     batches = [batch.detach().cpu().reshape(-1, 28, 28).numpy() for batch in rows.values()]
@@ -74,7 +74,7 @@ def show_images(rows: dict):
 
 @torch.no_grad()
 def show_reconstructions(model, images):
-    """Images beside (or above) their reconstructions by ``model``."""
+    """Images beside (or above) their reconstructions by `model`."""
     model.eval()
     images = images.reshape(-1, 1, 28, 28)
     output = model(images.to(next(model.parameters()).device))
@@ -89,9 +89,9 @@ def _layers(half) -> list[tuple[nn.Linear, str]]:
 
 
 def draw_network(model, ax=None):
-    """A diagram of an autoencoder such as :class:`~ae.model.Net`: one bar per layer, as tall as its width.
+    """A diagram of an autoencoder such as `Net`: one bar per layer, as tall as its width.
 
-    The widths are read from the ``nn.Linear`` layers of ``model.encoder`` and ``model.decoder``; between two
+    The widths are read from the `nn.Linear` layers of `model.encoder` and `model.decoder`; between two
     bars, the Linear layer and the activation after it. ValueError for a model without such layers.
     The heights are to scale: the largest width (the image's 784 pixels) takes the full height.
     """

@@ -1,4 +1,4 @@
-"""Reproducing a paper's table: ``python -m ae reproduce hinton2006``."""
+"""Reproducing a paper's table: `python -m ae reproduce hinton2006`."""
 from __future__ import annotations
 
 import time
@@ -9,7 +9,7 @@ from torch import nn
 from torch.nn import functional as F
 from torch.optim.lr_scheduler import CosineAnnealingLR, LinearLR, SequentialLR
 
-from .data import TensorLoader, get_datasets, subset
+from .data import ShiftedLoader, TensorLoader, get_datasets, subset
 from .experiments import pca_mse_by_size
 from .hparams import HParams
 from .model import IMAGE_SIZE
@@ -32,14 +32,14 @@ HINTON2006 = HParams(latent_size=30, hidden=(1000, 500, 250), activation="elu", 
                      optimizer="adamw", epochs=40, batch_size=128)
 # How the weights start ("he" or "torch"), the epochs of learning-rate warm-up, the last epochs whose forward pass
 # runs in float32, the others in bfloat16 (ae.train's bf16: faster, less precise), the optimizer's weight decay
-# (None: torch's default), and the pixels by which each training image may move (TensorLoader's shift).
+# (None: torch's default), and the pixels by which each training image may move (ShiftedLoader's shift).
 RECIPE = {"init": "he", "warmup": 1, "float32_epochs": 0, "weight_decay": 0.1, "shift": 1}
 
 BUDGET_SECONDS = 180  # the training time a recipe may take: 3 minutes
 
 # The recipes tried, each for the epochs expected to take about 160 s of training on the course's machine (a
-# bfloat16 epoch takes about 4 s, a float32 one 6.6), judged by its lowest validation error (``python -m ae
-# reproduce hinton2006 --search``): changes to HINTON2006's settings and to RECIPE. A recipe that trains for
+# bfloat16 epoch takes about 4 s, a float32 one 6.6), judged by its lowest validation error (`python -m ae
+# reproduce hinton2006 --search`): changes to HINTON2006's settings and to RECIPE. A recipe that trains for
 # longer than BUDGET_SECONDS is not chosen. The first is the winner of the search before, in float32 for its
 # last epochs; the others try weight decay and moving the images, whose absence let the model overfit.
 SEARCH = (
@@ -67,8 +67,8 @@ def he_init(model: nn.Module) -> None:
 
 
 def warmup_cosine(optimizer, steps: int, warmup: int):
-    """The learning rate over ``steps`` optimizer steps: ``warmup`` steps rising linearly from a tenth of its
-    value, then a cosine decay to zero over the rest (stepped once a batch, by :func:`~ae.train.train`)."""
+    """The learning rate over `steps` optimizer steps: `warmup` steps rising linearly from a tenth of its
+    value, then a cosine decay to zero over the rest (stepped once a batch, by `train`)."""
     warmup = min(warmup, steps - 1)
     cosine = CosineAnnealingLR(optimizer, T_max=steps - warmup)
     if warmup == 0:
@@ -83,10 +83,10 @@ def squared_error(output, images):
 
 
 def train_recipe(hp: HParams, recipe: dict, train_set, loaders: dict, device, log=print) -> list[dict]:
-    """Train the paper's network with ``hp`` and ``recipe`` (as ``RECIPE``) and
+    """Train the paper's network with `hp` and `recipe` (as `RECIPE`) and
     return one row per epoch: the training seconds so far, the training loss, and the squared error per image on
-    each of ``loaders`` (``{"validation": ..., "test": ...}``, say) after that epoch."""
-    train_loader = TensorLoader(train_set, hp.batch_size, seed=hp.seed, device=device, shift=recipe["shift"])
+    each of `loaders` (`{"validation": ..., "test": ...}`, say) after that epoch."""
+    train_loader = ShiftedLoader(train_set, hp.batch_size, seed=hp.seed, device=device, shift=recipe["shift"])
     model, criterion, _ = reset(hp, device)
     if recipe["init"] == "he":
         he_init(model)
@@ -107,7 +107,7 @@ def train_recipe(hp: HParams, recipe: dict, train_set, loaders: dict, device, lo
 
 
 def check_train_size(train_size, train_set) -> None:
-    """ValueError unless ``train_size`` is None or a number of images from 1 to ``len(train_set)``."""
+    """ValueError unless `train_size` is None or a number of images from 1 to `len(train_set)`."""
     if train_size is not None and (isinstance(train_size, bool) or not isinstance(train_size, int)
                                    or not 1 <= train_size <= len(train_set)):
         raise ValueError(f"train_size must be an integer from 1 to {len(train_set)}, got {train_size!r}")
@@ -115,14 +115,14 @@ def check_train_size(train_size, train_set) -> None:
 
 def hinton2006(epochs: int = HINTON2006.epochs, train_size: int | None = None, device=None, command: str = "",
                log=print) -> dict:
-    """Train the paper's autoencoder with the recipe for ``epochs``, compute the PCA row, and return the table
+    """Train the paper's autoencoder with the recipe for `epochs`, compute the PCA row, and return the table
     with its provenance.
 
-    The model trains on the 50,000 training images (``train_size``: the first so many only, a short version);
+    The model trains on the 50,000 training images (`train_size`: the first so many only, a short version);
     after every epoch, the squared error per image is measured on the 10,000 validation images and on the test
     images. The epoch is chosen on validation: the table's autoencoder row is the test error after the epoch of
-    lowest validation error (``chosen_epoch``). PCA is fitted on the 50,000 training images. ``log`` receives
-    one line per epoch (``None``: silent).
+    lowest validation error (`chosen_epoch`). PCA is fitted on the 50,000 training images. `log` receives
+    one line per epoch (`None`: silent).
     """
     hp = HINTON2006.replace(epochs=epochs)
     train_set, validation_set, test_set = get_datasets(validation=True)
@@ -148,16 +148,16 @@ def hinton2006(epochs: int = HINTON2006.epochs, train_size: int | None = None, d
 
 
 def candidate_settings(candidate: dict) -> tuple[HParams, dict]:
-    """The hyperparameters and the recipe of a candidate of ``SEARCH``: ``HINTON2006`` and ``RECIPE``, changed."""
+    """The hyperparameters and the recipe of a candidate of `SEARCH`: `HINTON2006` and `RECIPE`, changed."""
     hp = HINTON2006.replace(**{name: value for name, value in candidate.items() if name not in RECIPE})
     return hp, {name: candidate.get(name, value) for name, value in RECIPE.items()}
 
 
 def search(candidates=SEARCH, epochs: int | None = None, train_size: int | None = None, device=None,
            command: str = "", log=print) -> dict:
-    """Train each recipe of ``candidates`` and return its validation error after each epoch: of the recipes that
-    trained within ``BUDGET_SECONDS`` (all of them, if none did), the one with the lowest is ``chosen``. The test
-    images are not touched. ``epochs`` and ``train_size`` replace every
+    """Train each recipe of `candidates` and return its validation error after each epoch: of the recipes that
+    trained within `BUDGET_SECONDS` (all of them, if none did), the one with the lowest is `chosen`. The test
+    images are not touched. `epochs` and `train_size` replace every
     candidate's epochs and training images (a short version)."""
     train_set, validation_set, _ = get_datasets(validation=True)
     check_train_size(train_size, train_set)
@@ -198,12 +198,12 @@ PAPERS = {"hinton2006": hinton2006}
 
 
 def chosen_row(result: dict) -> dict:
-    """The row of ``result["epochs"]`` after the epoch chosen on validation (the lowest validation error)."""
+    """The row of `result["epochs"]` after the epoch chosen on validation (the lowest validation error)."""
     return result["epochs"][result["chosen_epoch"] - 1]
 
 
 def first_below(result: dict, error: float = HINTON2006_TABLE["autoencoder"]) -> dict | None:
-    """The row of the first epoch whose test error is below ``error`` (the paper's), or None: a report of how long
+    """The row of the first epoch whose test error is below `error` (the paper's), or None: a report of how long
     the run took to get there, never a choice (the epoch is chosen on validation)."""
     return next((row for row in result["epochs"] if row["test_error"] < error), None)
 

@@ -51,10 +51,10 @@ class DirtyTree(ValueError):
 
 
 def write_result(path, result: dict, allow_dirty: bool = False) -> Path:
-    """Write ``result`` as indented JSON to ``path`` (creating its folder; atomically) and return the path.
+    """Write `result` as indented JSON to `path` (creating its folder; atomically) and return the path.
 
-    A result whose provenance says the git tree was dirty (``result["dirty"]``, or the tree now when the result
-    records none) raises :class:`DirtyTree` unless ``allow_dirty``: the file then keeps ``"dirty": true``.
+    A result whose provenance says the git tree was dirty (`result["dirty"]`, or the tree now when the result
+    records none) raises `DirtyTree` unless `allow_dirty`: the file then keeps `"dirty": true`.
     """
     path = Path(path)
     if (result["dirty"] if "dirty" in result else tree_is_dirty()) and not allow_dirty:
@@ -66,7 +66,7 @@ def write_result(path, result: dict, allow_dirty: bool = False) -> Path:
 
 
 def read_result(path) -> dict:
-    """A result written by :func:`write_result`; a missing file raises ``FileNotFoundError`` naming the command
+    """A result written by `write_result`; a missing file raises `FileNotFoundError` naming the command
     to run."""
     path = Path(path)
     if not path.is_file():

@@ -1,4 +1,4 @@
-"""Training: ``reset`` a model, ``train`` it over epochs of mini-batches, ``evaluate`` it on the test set."""
+"""Training: `reset` a model, `train` it over epochs of mini-batches, `evaluate` it on the test set."""
 from __future__ import annotations
 
 import os
@@ -30,7 +30,7 @@ def set_seed(seed: int) -> None:
 
 
 def get_device(device: str | None = None) -> torch.device:
-    """The device to train on: ``device`` or ``$AE_DEVICE`` if given, else CUDA when available, else CPU."""
+    """The device to train on: `device` or `$AE_DEVICE` if given, else CUDA when available, else CPU."""
     name = device or os.environ.get("AE_DEVICE")
     if name:
         try:
@@ -46,14 +46,14 @@ def get_device(device: str | None = None) -> torch.device:
 
 
 def make_criterion(loss: str) -> nn.Module:
-    """The reconstruction loss by name: ``"mse"`` (mean squared error per pixel) or ``"bce"``."""
+    """The reconstruction loss by name: `"mse"` (mean squared error per pixel) or `"bce"`."""
     return {"mse": nn.MSELoss, "bce": nn.BCELoss}[loss]()
 
 
 def make_optimizer(name: str, parameters, lr: float, weight_decay: float | None = None) -> torch.optim.Optimizer:
-    """The optimizer by name (``"adam"``, ``"adamw"`` or ``"sgd"``) with learning rate ``lr``.
+    """The optimizer by name (`"adam"`, `"adamw"` or `"sgd"`) with learning rate `lr`.
 
-    ``weight_decay``: None keeps torch's default (0, and 0.01 for AdamW). ``fused=True``: one kernel updates
+    `weight_decay`: None keeps torch's default (0, and 0.01 for AdamW). `fused=True`: one kernel updates
     all the weights (CPU and CUDA), instead of a pass per operation.
     """
     optimizers = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
@@ -62,10 +62,10 @@ def make_optimizer(name: str, parameters, lr: float, weight_decay: float | None 
 
 
 def reset(hp: HParams | None = None, device=None, model_class=Net, **changes):
-    """A fresh ``(model, criterion, optimizer)`` built from the hyperparameters, seeded with ``hp.seed``.
+    """A fresh `(model, criterion, optimizer)` built from the hyperparameters, seeded with `hp.seed`.
 
-    Keyword arguments change fields of ``hp``: ``reset(latent_size=32)``. ``model_class`` builds the model from
-    the latent size, the hidden widths and the activation (:class:`~ae.vae.VAE`, for one).
+    Keyword arguments change fields of `hp`: `reset(latent_size=32)`. `model_class` builds the model from
+    the latent size, the hidden widths and the activation (`VAE`, for one).
     """
     hp = (hp or HParams()).replace(**changes)
     set_seed(hp.seed)
@@ -79,16 +79,16 @@ def pixel_accuracy(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 
 
 def loss_terms(criterion, output, images) -> dict[str, torch.Tensor]:
-    """The loss of a batch as named terms: ``{"loss": ...}``, or the terms a criterion gives itself (a VAE's)."""
+    """The loss of a batch as named terms: `{"loss": ...}`, or the terms a criterion gives itself (a VAE's)."""
     value = criterion(output, images)
     return value if isinstance(value, dict) else {"loss": value}
 
 
 @torch.no_grad()
 def evaluate(model: nn.Module, loader, criterion=None, device=None, corrupt=None) -> tuple:
-    """The mean reconstruction loss (MSE unless ``criterion`` says otherwise) and pixel accuracy over ``loader``.
+    """The mean reconstruction loss (MSE unless `criterion` says otherwise) and pixel accuracy over `loader`.
 
-    A criterion that gives named terms (a VAE's) gives a dict of their means instead of one loss. ``corrupt``, a
+    A criterion that gives named terms (a VAE's) gives a dict of their means instead of one loss. `corrupt`, a
     function of a batch, is applied to the model's input only: the target stays the clean batch.
     """
     criterion = criterion or nn.MSELoss()
@@ -109,28 +109,51 @@ def evaluate(model: nn.Module, loader, criterion=None, device=None, corrupt=None
     return means["loss"] if list(means) == ["loss"] else means, total_accuracy / count
 
 
-def to_float32(output):
-    """The model's output (a tensor, or a tuple of tensors: a VAE's) in float32."""
-    return tuple(t.float() for t in output) if isinstance(output, tuple) else output.float()
+def train_step(model, criterion, optimizer, inputs, targets):
+    """One step of training on one batch: forward, loss, zero the gradients, backward, step. Returns the loss."""
+    output = model(inputs)  # 1. forward: the reconstructions
+    loss = criterion(output, targets)  # 2. loss: how far they are from the targets
+    optimizer.zero_grad()  # 3. zero the gradients of the previous step
+    loss.backward()  # 4. backward: the gradient of the loss for every weight
+    optimizer.step()  # 5. step: move every weight against its gradient
+    return loss
+
+
+class _TrainingLoss:
+    """The criterion `train` gives `train_step`: the output in float32 (it may come from bfloat16), the loss as
+    the sum of its named terms (kept in `terms` for the logs), and `NonFiniteLoss` before any weight moves."""
+
+    def __init__(self, criterion, step: int = 0):
+        self.criterion, self.step, self.terms = criterion, step, {}
+
+    def __call__(self, output, images):
+        self.step += 1
+        output = tuple(t.float() for t in output) if isinstance(output, tuple) else output.float()
+        self.terms = loss_terms(self.criterion, output, images)
+        loss = sum(self.terms.values())
+        if not torch.isfinite(loss):
+            raise NonFiniteLoss(f"the training loss became {loss.item()} at step {self.step}: the run diverged; "
+                                "lower the learning rate (--lr)")
+        return loss
 
 
 def train(model, criterion, optimizer, train_loader, test_loader, epochs: int = 1, eval_every: int | None = None,
           progress: bool = True, log=tqdm.write, corrupt=None, scheduler=None, metrics=None,
           bf16: bool = False) -> dict:
-    """Train ``model`` to reconstruct its input and return the ``logs``.
+    """Train `model` to reconstruct its input, one `train_step` per batch, and return the `logs`.
 
-    Every ``eval_every`` steps (default: once an epoch) and at the end, ``logs`` gets the step (``steps``), the
-    seconds since training started (``seconds``), the mean training loss since the last evaluation and the test
-    loss (``train_loss``, ``test_loss``; for a criterion with named terms, ``train_<term>`` and ``test_<term>``
-    for each), the test pixel accuracy (``accuracy``), and ``test_<name>`` for each criterion of ``metrics`` (a
-    dict); with ``test_loader=None``, nothing of the test set. ``log`` receives one line per epoch (``None``:
-    silent); ``progress`` shows a tqdm bar (a widget in Jupyter). ``corrupt``, a function of a batch, is applied
-    to the input of every training and test batch while the target stays the clean batch (a denoising
-    autoencoder). ``scheduler``, a learning-rate scheduler, steps after every optimizer step (build it for
-    ``epochs * len(train_loader)`` steps). ``bf16``: the forward pass in bfloat16 (``torch.autocast``), whose
-    matrix products run about four times faster on a CPU with AVX512-BF16 and on recent GPUs (on a CPU without
-    bfloat16 instructions they may run slower: measure first); the weights, their updates and the loss stay in
-    float32, and so does ``evaluate``. A loss that is not finite stops training with :class:`NonFiniteLoss`.
+    Every `eval_every` steps (default: once an epoch) and at the end, `logs` gets the step (`steps`), the
+    seconds since training started (`seconds`), the mean training loss since the last evaluation and the test
+    loss (`train_loss`, `test_loss`; for a criterion with named terms, `train_<term>` and `test_<term>` for
+    each), the test pixel accuracy (`accuracy`), and `test_<name>` for each criterion of `metrics` (a dict);
+    with `test_loader=None`, nothing of the test set. `log` receives one line per epoch (`None`: silent);
+    `progress` shows a tqdm bar (a widget in Jupyter). `corrupt`, a function of a batch, is applied to the
+    input of every training and test batch while the target stays the clean batch (a denoising autoencoder).
+    `scheduler`, a learning-rate scheduler, steps after every optimizer step (build it for
+    `epochs * len(train_loader)` steps). `bf16`: the step under `torch.autocast` in bfloat16, whose matrix
+    products run faster on a CPU with AVX512-BF16 and on recent GPUs (on a CPU without bfloat16 instructions
+    they may run slower: measure first); the weights, their updates and the loss stay in float32, and so does
+    `evaluate`. A loss that is not finite stops training with `NonFiniteLoss`, before the weights move.
     """
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
@@ -140,43 +163,35 @@ def train(model, criterion, optimizer, train_loader, test_loader, epochs: int = 
     eval_every = eval_every or len(train_loader)
     logs = {"steps": [], "seconds": []}
     step, running, since, start = 0, {}, 0, time.perf_counter()
+    training_loss = _TrainingLoss(criterion)
     model.train()
-    bar = tqdm(total=epochs * len(train_loader), disable=not progress, unit="batch", leave=True)
-    for epoch in range(1, epochs + 1):
-        for images, _ in train_loader:
-            images = images.to(device)
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
-                output = model(images if corrupt is None else corrupt(images))
-            terms = loss_terms(criterion, to_float32(output), images)
-            loss = sum(terms.values())
-            if not torch.isfinite(loss):
-                bar.close()
-                raise NonFiniteLoss(f"the training loss became {loss.item()} at step {step + 1}: the run diverged; "
-                                    "lower the learning rate (--lr)")
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            if scheduler is not None:
-                scheduler.step()
-            step, since = step + 1, since + 1
-            for name, value in terms.items():
-                running[name] = running.get(name, 0.0) + value.item()
-            bar.update()
-            if step % eval_every == 0 or step == epochs * len(train_loader):
-                _record(logs, model, criterion, test_loader, corrupt, metrics, step, start,
-                        {name: total / since for name, total in running.items()})
-                running, since = {}, 0
-                bar.set_postfix({name: f"{values[-1]:.5f}" for name, values in logs.items()
-                                 if name.startswith("test_")})
-        if log is not None and logs["steps"]:
-            log(f"epoch {epoch}/{epochs}: " + " ".join(f"{name}={values[-1]:.5f}" for name, values in logs.items()
-                                                        if name not in ("steps", "seconds")))
-    bar.close()
+    with tqdm(total=epochs * len(train_loader), disable=not progress, unit="batch", leave=True) as bar:
+        for epoch in range(1, epochs + 1):
+            for images, _ in train_loader:
+                images = images.to(device)
+                with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+                    train_step(model, training_loss, optimizer, images if corrupt is None else corrupt(images), images)
+                if scheduler is not None:
+                    scheduler.step()
+                step, since = step + 1, since + 1
+                for name, value in training_loss.terms.items():
+                    running[name] = running.get(name, 0.0) + value.item()
+                bar.update()
+                if step % eval_every == 0 or step == epochs * len(train_loader):
+                    _record(logs, model, criterion, test_loader, corrupt, metrics, step, start,
+                            {name: total / since for name, total in running.items()})
+                    running, since = {}, 0
+                    bar.set_postfix({name: f"{values[-1]:.5f}" for name, values in logs.items()
+                                     if name.startswith("test_")})
+            if log is not None and logs["steps"]:
+                log(f"epoch {epoch}/{epochs}: " + " ".join(f"{name}={values[-1]:.5f}"
+                                                            for name, values in logs.items()
+                                                            if name not in ("steps", "seconds")))
     return logs
 
 
 def _record(logs: dict, model, criterion, test_loader, corrupt, metrics, step: int, start: float, train_means):
-    """Append one evaluation to ``logs``: the step, the time, the training means, and (unless ``test_loader`` is
+    """Append one evaluation to `logs`: the step, the time, the training means, and (unless `test_loader` is
     None) the test loss, the accuracy and the metrics."""
     values = {"steps": step, "seconds": round(time.perf_counter() - start, 2)}
     values |= {f"train_{name}": value for name, value in train_means.items()}
@@ -193,12 +208,12 @@ def _record(logs: dict, model, criterion, test_loader, corrupt, metrics, step: i
 
 def fit(hp: HParams | None = None, device=None, eval_every: int | None = None, progress: bool = True, log=tqdm.write,
         corrupt=None, train_set=None, test_set=None, model_class=Net, criterion=None):
-    """Everything of one run from its hyperparameters: data, ``reset``, ``train``. Returns ``(model, logs)``.
+    """Everything of one run from its hyperparameters: data, `reset`, `train`. Returns `(model, logs)`.
 
-    The data are MNIST's splits (``hp.dataset``), or ``train_set`` and ``test_set`` when given (datasets with
-    ``.data`` and ``.targets``, as ``ae.exercise_datasets`` gives). ``model_class`` and ``criterion`` replace
-    the :class:`~ae.model.Net` and the loss that ``reset`` builds (a VAE and its ELBO terms); ``corrupt`` is
-    passed on to ``train``.
+    The data are MNIST's splits (`hp.dataset`), or `train_set` and `test_set` when given (datasets with
+    `.data` and `.targets`, as `ae.exercise_datasets` gives). `model_class` and `criterion` replace
+    the `Net` and the loss that `reset` builds (a VAE and its ELBO terms); `corrupt` is
+    passed on to `train`.
     """
     from .data import TensorLoader, get_datasets
 

@@ -11,10 +11,10 @@ from .model import Net
 
 
 class VAE(Net):
-    """The autoencoder :class:`~ae.model.Net` whose encoder gives the mean and log-variance of a Gaussian.
+    """The autoencoder `Net` whose encoder gives the mean and log-variance of a Gaussian.
 
-    ``forward`` samples a code from that Gaussian by reparameterisation (mean + σ·ε, ε ~ N(0, I)) and
-    returns ``(reconstruction, mean, log_variance)``; the reconstruction has shape ``(B, 784)``.
+    `forward` samples a code from that Gaussian by reparameterisation (mean + σ·ε, ε ~ N(0, I)) and
+    returns `(reconstruction, mean, log_variance)`; the reconstruction has shape `(B, 784)`.
     """
 
     def __init__(self, latent_size: int = 64, hidden=(256,), activation: str = "relu"):
@@ -22,7 +22,7 @@ class VAE(Net):
         self.encoder[-1] = nn.Linear(self.encoder[-1].in_features, 2 * latent_size)
 
     def encode(self, x):
-        """The mean and the log-variance, each ``(B, latent_size)``, of the code of each image."""
+        """The mean and the log-variance, each `(B, latent_size)`, of the code of each image."""
         return super().encode(x).chunk(2, dim=1)
 
     def forward(self, x):
@@ -34,11 +34,11 @@ class VAE(Net):
 def elbo_terms(output, images: torch.Tensor) -> dict[str, torch.Tensor]:
     """The two terms of the negative ELBO in nats per image, averaged over the batch: the criterion of a VAE.
 
-    ``output`` is what :class:`VAE` returns. The reconstruction term is the binary cross-entropy summed over
+    `output` is what `VAE` returns. The reconstruction term is the binary cross-entropy summed over
     the 784 pixels: −log p(x|z) for one sampled z when the pixels are 0 or 1; on grey levels, a
     reconstruction error that a perfect output does not bring to 0. The KL term is the divergence of the
-    code's Gaussian q(z|x) from the prior N(0, I). ``ae.train`` minimises their sum and logs each
-    (``train_reconstruction``, ``test_kl``, ...).
+    code's Gaussian q(z|x) from the prior N(0, I). `ae.train` minimises their sum and logs each
+    (`train_reconstruction`, `test_kl`, ...).
     """
     reconstruction, mean, log_variance = output
     bce = F.binary_cross_entropy(reconstruction, images.reshape(reconstruction.shape), reduction="sum")
@@ -48,9 +48,9 @@ def elbo_terms(output, images: torch.Tensor) -> dict[str, torch.Tensor]:
 
 @torch.no_grad()
 def sample(model: Net, n: int, seed: int = 0) -> torch.Tensor:
-    """``n`` images ``(n, 784)`` decoded from codes drawn from N(0, I), the prior of a :class:`VAE`.
+    """`n` images `(n, 784)` decoded from codes drawn from N(0, I), the prior of a `VAE`.
 
-    Any :class:`~ae.model.Net` has ``decode`` and ``latent_size``: a plain autoencoder can be tried too.
+    Any `Net` has `decode` and `latent_size`: a plain autoencoder can be tried too.
     """
     z = torch.randn(n, model.latent_size, generator=torch.Generator().manual_seed(seed))
     return model.eval().decode(z.to(next(model.parameters()).device))
@@ -74,7 +74,7 @@ def plot_elbo(logs: dict):
 
 @torch.no_grad()
 def show_manifold(model: VAE, n: int = 15):
-    """The images decoded from an ``n × n`` grid of 2-d codes, at the 5 %…95 % quantiles of N(0, 1).
+    """The images decoded from an `n × n` grid of 2-d codes, at the 5 %…95 % quantiles of N(0, 1).
 
     The grid is even in probability, not in z: each column (row) holds as much of the prior as the next.
     """

@@ -5,7 +5,7 @@ import torch
 from torchvision import datasets
 
 import ae
-from ae.data import RAW_FILES, TensorLoader, shift_images
+from ae.data import RAW_FILES, ShiftedLoader, TensorLoader, shift_images
 
 RAW = ae.data_dir() / "MNIST" / "raw"
 
@@ -62,14 +62,14 @@ def test_shift_images_moves_each_image_by_whole_pixels_within_the_bound():
 def test_tensor_loader_shift_moves_the_images_and_keeps_labels_and_order(small):
     train_set, _ = small
     plain = list(TensorLoader(train_set, batch_size=300, seed=1))
-    shifted = list(TensorLoader(train_set, batch_size=300, seed=1, shift=1))
+    shifted = list(ShiftedLoader(train_set, batch_size=300, seed=1, shift=1))
     assert all(torch.equal(a[1], b[1]) for a, b in zip(plain, shifted))  # the same images, in the same order
     assert all(not torch.equal(a[0], b[0]) for a, b in zip(plain, shifted))
-    again = list(TensorLoader(train_set, batch_size=300, seed=1, shift=1))
+    again = list(ShiftedLoader(train_set, batch_size=300, seed=1, shift=1))
     assert all(torch.equal(a[0], b[0]) for a, b in zip(shifted, again))
     for value in (-1, 28, 1.5, True):
         with pytest.raises(ValueError, match="shift must be a whole number of pixels from 0 to 27"):
-            TensorLoader(train_set, shift=value)
+            ShiftedLoader(train_set, shift=value)
 
 
 def test_tensor_loader_rejects_a_bad_batch_size(small):

@@ -1,6 +1,7 @@
 """Fashion-MNIST: found in Debian's package (unpacked once into the cache), and checked like MNIST."""
 import gzip
 import shutil
+from pathlib import Path
 
 import matplotlib
 
@@ -19,8 +20,8 @@ from ae.data import RAW_FILES, SYSTEM_COPIES  # noqa: E402
 def packaged(tmp_path, monkeypatch):
     """Debian's dataset-fashion-mnist: the real one when installed, else a copy laid out like it (gzipped IDX
     files) made from AE_DATA_DIR's FashionMNIST/raw/."""
-    if (SYSTEM_COPIES["fashion-mnist"] / "t10k-labels-idx1-ubyte.gz").is_file():
-        return SYSTEM_COPIES["fashion-mnist"]
+    if (Path(SYSTEM_COPIES["fashion-mnist"]) / "t10k-labels-idx1-ubyte.gz").is_file():
+        return Path(SYSTEM_COPIES["fashion-mnist"])
     raw = ae.data_dir() / "FashionMNIST" / "raw"
     if not all((raw / name).is_file() for name in RAW_FILES):
         pytest.skip("needs Fashion-MNIST: Debian's dataset-fashion-mnist, or FashionMNIST/raw/ under AE_DATA_DIR")

@@ -1,3 +1,5 @@
+import sys
+
 import pytest
 import torch
 
@@ -139,3 +141,37 @@ def test_make_optimizer_passes_weight_decay_on_or_keeps_torch_default():
     assert make_optimizer("adamw", weights, 1e-3).param_groups[0]["weight_decay"] == 0.01
     assert make_optimizer("adam", weights, 1e-3).param_groups[0]["weight_decay"] == 0
     assert make_optimizer("adamw", weights, 1e-3, 0.3).param_groups[0]["weight_decay"] == 0.3
+
+
+def test_train_step_makes_one_optimizer_step_and_returns_the_loss():
+    torch.manual_seed(0)
+    model = ae.Net(8, (16,))
+    optimizer = make_optimizer("sgd", model.parameters(), 0.1)
+    images = torch.rand(4, 1, 28, 28)
+    before = [p.detach().clone() for p in model.parameters()]
+    with torch.no_grad():
+        expected = torch.nn.functional.mse_loss(model(images), images).item()
+    loss = ae.train_step(model, torch.nn.MSELoss(), optimizer, images, images)
+    assert loss.item() == pytest.approx(expected, rel=1e-6)
+    moved = [p.detach() - b for p, b in zip(model.parameters(), before)]
+    assert all(m.abs().sum() > 0 for m in moved)
+    gradients = [p.grad.clone() for p in model.parameters()]
+    ae.train_step(model, torch.nn.MSELoss(), optimizer, images, images)  # zeroed first: not added to the last ones
+    assert not all(torch.allclose(p.grad, g + g) for p, g in zip(model.parameters(), gradients))
+
+
+def test_train_calls_train_step_once_a_batch_and_stops_before_a_non_finite_loss_moves_weights(small, monkeypatch):
+    calls = []
+    training = sys.modules["ae.train"]  # the module: `ae.train` is the function
+    real = training.train_step
+    monkeypatch.setattr(training, "train_step", lambda *args: calls.append(1) or real(*args))
+    hp = ae.HParams(latent_size=4, hidden=(16,), epochs=1)
+    model, criterion, optimizer = ae.reset(hp)
+    loader = ae.TensorLoader(small[0], 100)
+    ae.train(model, criterion, optimizer, loader, None, 1, progress=False, log=None)
+    assert len(calls) == len(loader)
+    before = [p.detach().clone() for p in model.parameters()]
+    with pytest.raises(NonFiniteLoss):
+        ae.train(model, lambda output, images: output.sum() * float("nan"), optimizer, loader, None, 1,
+                 progress=False, log=None)
+    assert all(torch.equal(p, b) for p, b in zip(model.parameters(), before))

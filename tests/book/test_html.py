@@ -188,3 +188,47 @@ def test_api_page_documents_every_module(built_book):
     documented = {tag["id"].removeprefix("module-") for tag in api.select('[id^="module-"]')}
     modules = {module.name for module in pkgutil.walk_packages(ae.__path__, "ae.") if module.name != "ae.__main__"}
     assert modules <= documented, f"add to book/api.md: {', '.join(sorted(modules - documented))}"
+
+
+def listings(page: BeautifulSoup) -> list[str]:
+    """The text of every source listing of a page (`literalinclude`), not of its code cells."""
+    blocks = page.select("article div[class*='highlight-python'] pre, article div.highlight-default pre")
+    return [block.get_text() for block in blocks if not block.find_parent("div", class_="cell")]
+
+
+def test_step_10_shows_the_five_lines_of_a_training_step(built_book):
+    found = [text for text in listings(step_page(built_book, "10_training_loop")) if "def train_step" in text]
+    assert len(found) == 1, "step 10 should list ae.train_step"
+    lines = found[0].strip().splitlines()
+    assert len(lines) <= 15, f"step 10's listing has {len(lines)} lines, at most 15"
+    for taught in ("model(inputs)", "criterion(output, targets)", "zero_grad()", "backward()", "step()"):
+        assert taught in found[0], f"step 10's listing does not hold {taught}"
+
+
+@pytest.mark.parametrize("name", [name for name, _ in STEPS])
+def test_step_listings_are_short_and_show_no_rest_markup(built_book, name):
+    for text in listings(step_page(built_book, name)):
+        lines = text.strip().splitlines()
+        assert len(lines) <= 30, f"{name}: a listing of {len(lines)} lines (at most 30): {lines[0]}"
+        assert "``" not in text, f"{name}: a listing shows reST double back-quotes: {lines[0]}"
+        assert not re.search(r":[a-z]+:`", text), f"{name}: a listing shows a reST role: {lines[0]}"
+
+
+def test_no_listing_of_the_book_shows_rest_markup(pages):
+    for page in pages:
+        for text in listings(soup(page)):
+            assert "``" not in text and not re.search(r":[a-z]+:`", text), f"{page}: reST in {text[:80]!r}"
+
+
+@pytest.mark.parametrize("name", ["07_architecture", "10_training_loop", "11_evaluation"])
+def test_your_turn_tasks_have_a_check_and_a_collapsed_answer(built_book, name):
+    page = step_page(built_book, name)
+    titles = [title.get_text(strip=True) for title in page.select("article div.admonition p.admonition-title")]
+    assert "Your turn" in titles, f"{name} has no Your turn task"
+    skeleton = [cell for cell in page.select("article div.cell") if "NotImplementedError" in cell.get_text()]
+    assert skeleton, f"{name}: no cell for the learner to fill in"
+    answers = [details for details in page.select("article details")
+               if "Answer" in details.get_text() or "answer" in details.get_text()]
+    assert answers and all(not details.has_attr("open") for details in answers), f"{name}: no collapsed answer"
+    outputs = " ".join(output.get_text() for output in page.select("article div.cell_output"))
+    assert "Right: " in outputs, f"{name}: the check cell does not say the answer is right"
