@@ -1,8 +1,9 @@
 """Where the course keeps its files: data, caches and results, set by environment variables.
 
-Each folder comes from its variable when set (``AE_DATA_DIR``, ``AE_CACHE_DIR``, ``AE_RESULTS_DIR``), else from
-the course checkout ``ae`` lives in, else (``ae`` installed without ``-e``) from the current folder. Files are
-written through :func:`atomic_write`, so that a reader never sees half a file.
+Each folder comes from its variable when set (`AE_DATA_DIR`, `AE_CACHE_DIR`, `AE_RESULTS_DIR`), else from
+the course checkout `ae` lives in, else (`ae` installed without `-e`, as a downloaded notebook installs it on a
+laptop or Colab) from the current folder: `data/` there, where MNIST is downloaded when missing. Files are
+written through `atomic_write`, so that a reader never sees half a file.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ os.umask(_UMASK)
 
 
 def course_root() -> Path:
-    """The course checkout that holds ``ae`` (it has ``_toc.yml``), else the current folder."""
+    """The course checkout that holds `ae` (it has `_toc.yml`), else the current folder."""
     return _PACKAGE_PARENT if (_PACKAGE_PARENT / "_toc.yml").is_file() else Path.cwd()
 
 
@@ -25,24 +26,40 @@ def _folder(variable: str, default: str) -> Path:
 
 
 def data_dir() -> Path:
-    """The data folder: ``$AE_DATA_DIR``, else ``data/`` in the course."""
+    """The data folder: `$AE_DATA_DIR`, else `data/` in the course."""
     return _folder("AE_DATA_DIR", "data")
 
 
 def cache_dir() -> Path:
-    """The cache folder (trained models, grading references): ``$AE_CACHE_DIR``, else ``.cache/`` in the course."""
+    """The cache folder (trained models, grading references): `$AE_CACHE_DIR`, else `.cache/` in the course."""
     return _folder("AE_CACHE_DIR", ".cache")
 
 
 def results_dir() -> Path:
-    """The committed results: ``$AE_RESULTS_DIR``, else ``results/`` in the course."""
+    """The committed results: `$AE_RESULTS_DIR`, else `results/` in the course."""
     return _folder("AE_RESULTS_DIR", "results")
 
 
-def atomic_write(path, write) -> Path:
-    """Call ``write(temporary_path)``, then move that file to ``path`` in one step; nothing is left on failure.
+def exercise_file(name: str) -> Path:
+    """The student's exercise file `name` (such as `"latent_size.py"`), where a notebook can import it from.
 
-    The temporary file has a unique name in ``path``'s folder, so that two writers never share it.
+    Looked for in the current folder (beside a downloaded notebook), then in its `exercises/`, then in the
+    `exercises/` of the course checkout `ae` lives in; the first found is returned. When none holds it,
+    `FileNotFoundError` says where to put it.
+    """
+    here = Path.cwd()
+    folders = list(dict.fromkeys([here, here / "exercises", course_root() / "exercises"]))
+    for folder in folders:
+        if (folder / name).is_file():
+            return (folder / name).resolve()
+    raise FileNotFoundError(f"{name} not found in {here} or {here / 'exercises'}: put your copy of the exercise "
+                            f"(the stub is exercises/{name} in the course's repository) beside this notebook")
+
+
+def atomic_write(path, write) -> Path:
+    """Call `write(temporary_path)`, then move that file to `path` in one step; nothing is left on failure.
+
+    The temporary file has a unique name in `path`'s folder, so that two writers never share it.
     """
     path = Path(path)
     descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

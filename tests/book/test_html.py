@@ -123,8 +123,8 @@ def test_every_notebook_page_offers_a_notebook_for_plain_jupyter(pages, built_bo
         nbformat.validate(notebook)
         assert "jupytext" not in notebook.metadata and notebook.metadata.kernelspec.name == "python3"
         code = [cell.source.strip() for cell in notebook.cells
-                if cell.cell_type == "code" and "remove-input" not in cell.metadata.get("tags", [])]
-        shown = [cell.select_one("div.cell_input") for cell in html.select("article div.cell")]
+                if cell.cell_type == "code" and not {"remove-input", "install"} & set(cell.metadata.get("tags", []))]
+        shown = [cell.select_one("div.cell_input") for cell in html.select("article div.cell:not(.tag_answer)")]
         assert code == [block.get_text().strip() for block in shown if block is not None], \
             f"{name}: the notebook's code cells are not the page's"
         markdown = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
