@@ -6,7 +6,7 @@ with ``--jobs 1`` and with ``--jobs 2``.
 Every submission is a copy of ``solutions/``, the most work a submission can cause (all its trainings run
 to the end). The reference records go to a fresh cache (``AE_CACHE_DIR`` in a temporary folder), so the
 first, "cold" grading of one submission also computes them; every later grading finds them cached, as a
-class graded by ``python -m ae.grade`` does after its first step. Prints wall-clock seconds.
+class graded by ``python -m grader`` does after its first step. Prints wall-clock seconds.
 """
 from __future__ import annotations
 
@@ -24,9 +24,9 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def grade(folders, csv_path: Path, env: dict, jobs: int) -> float:
-    """Seconds ``python -m ae.grade`` takes on ``folders``; fails unless every submission gets full marks."""
+    """Seconds ``python -m grader`` takes on ``folders``; fails unless every submission gets full marks."""
     start = time.monotonic()
-    subprocess.run([sys.executable, "-m", "ae.grade", *map(str, folders), "--csv", str(csv_path), "--force",
+    subprocess.run([sys.executable, "-m", "grader", *map(str, folders), "--csv", str(csv_path), "--force",
                     "--jobs", str(jobs)], cwd=REPO, env=env, check=True, stdout=subprocess.DEVNULL)
     seconds = time.monotonic() - start
     with open(csv_path) as f:

@@ -7,6 +7,6 @@
 - :mod:`grader.wire`: the plain data that comes out, checked strictly;
 - :mod:`grader.reference`: the reference solution's records, computed outside any sandbox and cached;
 - :mod:`grader.plugin`: the pytest plugin behind ``pytest tests/grading``;
-- :mod:`grader.batch`: ``python -m ae.grade``, a class at once;
+- :mod:`grader.batch`: ``python -m grader``, a class at once;
 - :mod:`grader.gradescope`: the Gradescope autograder.
 """

@@ -1,4 +1,4 @@
-"""Grade a class: ``python -m ae.grade DIR [DIR ...] --csv grades.csv [--gradescope OUTDIR] [--jobs N]``.
+"""Grade a class: ``python -m grader DIR [DIR ...] --csv grades.csv [--gradescope OUTDIR] [--jobs N] [--resume]``.
 
 Every submission folder (laid out like ``exercises/``) is copied, then graded by the checks of the exercise
 folders, run by pytest in a process of its own; each exercise of the submission runs in an isolated process
@@ -6,20 +6,31 @@ folders, run by pytest in a process of its own; each exercise of the submission 
 no submission can see. The reference records are computed once, before the class, outside any sandbox. One
 row per submission: the points per exercise, the total, and a short reason where an exercise lost points; a
 failure while grading one submission, the grader's own included, is reported on its row and the batch goes on.
+
+Each row is added to the CSV as soon as its submission is graded, with a progress line, its log file (the
+checks' messages) and its report in the logs folder (``grades.logs/`` beside ``grades.csv``): an interrupted
+batch keeps what it graded, and ``--resume`` grades only the submissions the CSV lacks. At the end the CSV is
+written again in the order of the arguments, with a summary of how often each check failed across the class,
+and, with ``--regrade OLD.csv``, what changed for each submission.
 """
 from __future__ import annotations
 
 import argparse
+import ast
 import csv
+import functools
 import io
 import json
 import math
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from ae.paths import atomic_write
@@ -31,6 +42,7 @@ from .sandbox import DEFAULT_MEMORY_MB, DEFAULT_TIME_LIMIT, bwrap_works, missing
 
 COURSE = Path(__file__).resolve().parent.parent
 CHECKS = COURSE / "tests" / "grading"
+INTERRUPTED = 130  # the exit status of a batch stopped by Ctrl-C (128 + SIGINT)
 
 
 class Parser(argparse.ArgumentParser):
@@ -41,12 +53,18 @@ class Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> Parser:
-    parser = Parser(prog="python -m ae.grade", description="Grade a class of submissions with the grading checks.")
+    parser = Parser(prog="python -m grader", description="Grade a class of submissions with the grading checks.")
     parser.add_argument("submissions", nargs="+", metavar="DIR", help="submission folders, laid out like exercises/")
-    parser.add_argument("--csv", required=True, metavar="FILE", help="write one row per submission to this CSV file")
+    parser.add_argument("--csv", required=True, metavar="FILE",
+                        help="write one row per submission to this CSV file, each as soon as it is graded; the log "
+                             "of each submission goes to the folder FILE without .csv, plus .logs")
     parser.add_argument("--gradescope", metavar="OUTDIR",
                         help="also write OUTDIR/<submission>/results.json in Gradescope's format")
-    parser.add_argument("--force", action="store_true", help="replace the CSV and Gradescope files if they exist")
+    parser.add_argument("--force", action="store_true", help="replace the CSV, logs and Gradescope files if they exist")
+    parser.add_argument("--resume", action="store_true",
+                        help="finish an interrupted batch: keep the rows already in --csv, grade only the others")
+    parser.add_argument("--regrade", metavar="OLD_CSV",
+                        help="at the end, print what changed for each submission against an earlier CSV")
     parser.add_argument("--jobs", type=int, default=1, metavar="N", help="submissions graded at once (default 1)")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIME_LIMIT, metavar="SECONDS",
                         help="time limit of each exercise of a submission (default %(default)s)")
@@ -67,16 +85,47 @@ def row_names(folders: list[Path]) -> list[str]:
     return [name if found.count(name) == 1 else str(folder) for name, folder in zip(found, folders)]
 
 
-def grade_one(folder: Path, work: Path, timeout: float, memory: int | None, seed: int | None,
-              isolation: str) -> dict:
-    """The grading report of the submission in ``folder``; on any failure, a report of zeros saying why."""
+class Running:
+    """The grading processes now running, so that an interruption can stop them all."""
+
+    def __init__(self):
+        self.lock, self.processes, self.stopped = threading.Lock(), set(), False
+
+    def start(self, command, **options) -> subprocess.Popen:
+        with self.lock:
+            if self.stopped:
+                raise KeyboardInterrupt
+            process = subprocess.Popen(command, start_new_session=True, **options)
+            self.processes.add(process)
+        return process
+
+    def finish(self, process) -> None:
+        with self.lock:
+            self.processes.discard(process)
+
+    def stop(self) -> None:
+        with self.lock:
+            self.stopped = True
+            for process in self.processes:
+                try:
+                    os.killpg(process.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+
+
+def grade_one(folder: Path, work: Path, timeout: float, memory: int | None, seed: int | None, isolation: str,
+              running: Running | None = None) -> dict:
+    """The grading report of the submission in ``folder`` (its ``log``: the checks' messages); on any failure, a
+    report of zeros saying why."""
     try:
-        return _grade_one(folder, work, timeout, memory, seed, isolation)
+        return _grade_one(folder, work, timeout, memory, seed, isolation, running or Running())
+    except KeyboardInterrupt:
+        raise
     except Exception as error:  # noqa: BLE001 - a failure of the grader on one submission stays on its row
         return {"exercises": {}, "points": 0, "checks": [], "error": f"grader error: {type(error).__name__}: {error}"}
 
 
-def _grade_one(folder, work, timeout, memory, seed, isolation) -> dict:
+def _grade_one(folder, work, timeout, memory, seed, isolation, running: Running) -> dict:
     private = Path(tempfile.mkdtemp(prefix="grade-", dir=work))
     copy = private / "submission"
     try:
@@ -92,16 +141,22 @@ def _grade_one(folder, work, timeout, memory, seed, isolation) -> dict:
         command += ["--memory-limit", str(memory)]
     if seed is not None:
         command += ["--grading-seed", str(seed)]
+    process = running.start(command, cwd=COURSE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        done = subprocess.run(command, cwd=COURSE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              timeout=len(names()) * (timeout + 180) + 120)
-        output = done.stdout.decode(errors="replace").strip()
+        output = process.communicate(timeout=len(names()) * (timeout + 180) + 120)[0].decode(errors="replace")
     except subprocess.TimeoutExpired:
-        output = "the grading of this submission did not finish in time"
+        os.killpg(process.pid, signal.SIGKILL)
+        output = process.communicate()[0].decode(errors="replace") + "\nthe grading of this submission did not " \
+                                                                   "finish in time"
+    finally:
+        running.finish(process)
+    if running.stopped:
+        raise KeyboardInterrupt
+    output = output.strip()
     if report.is_file():
-        return {"exercises": {}, "points": 0, "checks": [], **json.loads(report.read_text())}
+        return {"exercises": {}, "points": 0, "checks": [], **json.loads(report.read_text()), "log": output}
     last_line = output.splitlines()[-1] if output else "no output"
-    return {"exercises": {}, "points": 0, "checks": [], "error": f"grader error: {last_line[:300]}"}
+    return {"exercises": {}, "points": 0, "checks": [], "error": f"grader error: {last_line[:300]}", "log": output}
 
 
 def notes(report: dict) -> str:
@@ -111,6 +166,23 @@ def notes(report: dict) -> str:
     return "; ".join(f"{name}: {row['reason']}" for name, row in report["exercises"].items() if row["reason"])
 
 
+def logs_folder(csv_path) -> Path:
+    """Where the log and the report of each submission go: ``grades.logs/`` beside ``grades.csv``."""
+    path = Path(csv_path)
+    return path.with_name(path.stem + ".logs")
+
+
+def file_name(row: str) -> str:
+    """A row's name as one file name."""
+    return row.replace("/", "_")
+
+
+def read_rows(path) -> dict[str, dict]:
+    """The rows of a grades CSV, by submission."""
+    with open(path, newline="") as f:
+        return {row["submission"]: row for row in csv.DictReader(f)}
+
+
 def check_outputs(parser: Parser, args, rows: list[str]) -> None:
     """Refuse, before any grading, output paths that cannot be written or that would replace results."""
     csv_path = Path(args.csv)
@@ -118,8 +190,24 @@ def check_outputs(parser: Parser, args, rows: list[str]) -> None:
         parser.error(f"--csv {args.csv} is a folder: give a file name")
     if not csv_path.parent.resolve().is_dir() or not os.access(csv_path.parent.resolve(), os.W_OK):
         parser.error(f"--csv {args.csv}: its folder does not exist or cannot be written")
-    if csv_path.exists() and not args.force:
-        parser.error(f"--csv {args.csv} exists: pass --force to replace it")
+    if args.resume and args.force:
+        parser.error("--resume keeps the rows already graded, --force replaces them: give one of them")
+    if csv_path.exists() and not (args.force or args.resume):
+        parser.error(f"--csv {args.csv} exists: pass --resume to grade only the submissions it lacks, or --force "
+                     "to replace it")
+    if args.resume and csv_path.exists():
+        try:
+            done = read_rows(csv_path)
+        except (OSError, UnicodeDecodeError, csv.Error, KeyError) as error:
+            parser.error(f"--resume: {args.csv} cannot be read as a grades CSV ({error})")
+        if not set(done) <= set(rows):
+            parser.error(f"--resume: {args.csv} holds other submissions than those given: resume with the same "
+                         "submission folders")
+    logs = logs_folder(csv_path)
+    if logs.exists() and any(logs.iterdir()) and not (args.force or args.resume):
+        parser.error(f"{logs} holds the logs of another batch: pass --resume or --force, or move it")
+    if args.regrade and not Path(args.regrade).is_file():
+        parser.error(f"--regrade {args.regrade}: no such file")
     if args.gradescope:
         folder = Path(args.gradescope)
         try:
@@ -128,14 +216,59 @@ def check_outputs(parser: Parser, args, rows: list[str]) -> None:
             parser.error(f"--gradescope {args.gradescope}: cannot create it ({error.strerror})")
         if not os.access(folder, os.W_OK):
             parser.error(f"--gradescope {args.gradescope} cannot be written")
-        taken = [row for row in rows if (folder / row.replace("/", "_") / "results.json").exists()]
-        if taken and not args.force:
+        taken = [row for row in rows if (folder / file_name(row) / "results.json").exists()]
+        if taken and not (args.force or args.resume):
             parser.error(f"--gradescope {args.gradescope} already holds results for {taken[0]}: pass --force to "
                          "replace them")
 
 
+def duration(seconds: float) -> str:
+    """``1 min 05 s``, ``42 s``."""
+    minutes, seconds = divmod(round(seconds), 60)
+    return f"{minutes} min {seconds:02d} s" if minutes else f"{seconds} s"
+
+
+class Sheet:
+    """The grades CSV, written a row at a time as submissions are graded (appended and flushed at once), then
+    again in the order of the arguments at the end."""
+
+    def __init__(self, path, resume: bool):
+        self.path, self.lock = Path(path), threading.Lock()
+        self.rows = read_rows(self.path) if resume and self.path.exists() else {}
+        if not self.rows:
+            atomic_write(self.path, lambda tmp: tmp.write_text(",".join(self.fields()) + "\n"))
+
+    @staticmethod
+    def fields() -> list[str]:
+        return ["submission", *names(), "total", "max", "notes"]
+
+    def add(self, row: dict) -> None:
+        text = io.StringIO()
+        csv.DictWriter(text, fieldnames=self.fields(), lineterminator="\n").writerow(row)
+        with self.lock, open(self.path, "a", newline="") as f:
+            f.write(text.getvalue())
+            f.flush()
+            os.fsync(f.fileno())
+            self.rows[row["submission"]] = {k: str(v) for k, v in row.items()}
+
+    def rewrite(self, order: list[str]) -> None:
+        text = io.StringIO()
+        writer = csv.DictWriter(text, fieldnames=self.fields(), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(self.rows[name] for name in order if name in self.rows)
+        atomic_write(self.path, lambda tmp: tmp.write_text(text.getvalue()))
+
+
+def row_of(name: str, report: dict) -> dict:
+    """The CSV row of one graded submission."""
+    points = {e: report["exercises"].get(e, {}).get("points", 0) for e in names()}
+    return {"submission": name, **points, "total": report["points"], "max": sum(max_points().values()),
+            "notes": notes(report)}
+
+
 def main(argv=None) -> int:
-    """Grade every submission, print the table, write the CSV (and the Gradescope files); 1 if the grader failed."""
+    """Grade every submission, writing each row, log and Gradescope file as it is graded; print the table, the
+    class summary and (``--regrade``) the changes; 1 if the grader failed, 130 if interrupted."""
     parser = build_parser()
     args = parser.parse_args(argv)
     folders = [Path(s).resolve() for s in args.submissions]
@@ -162,35 +295,112 @@ def main(argv=None) -> int:
         parser.error(str(error))
     rows = row_names(folders)
     check_outputs(parser, args, rows)
-    with tempfile.TemporaryDirectory(prefix="ae-grade-") as work, ThreadPoolExecutor(args.jobs) as pool:
-        if reference.available():
-            try:
-                list(pool.map(lambda exercise: reference.reference(exercise, seed), names()))
-            except RuntimeError as error:
-                parser.exit(1, f"{parser.prog}: error: {error}\n")
-        reports = list(pool.map(lambda f: grade_one(f, Path(work), args.timeout, args.memory, seed, isolation),
-                                folders))
-    write_outputs(args, rows, reports)
-    return 1 if any("error" in report for report in reports) else 0
+    old = read_rows(args.regrade) if args.regrade else None
+    logs = logs_folder(args.csv)
+    logs.mkdir(exist_ok=True)
+    sheet = Sheet(args.csv, args.resume)
+    todo = [(name, folder) for name, folder in zip(rows, folders) if name not in sheet.rows]
+    if args.resume:
+        print(f"resuming: {len(rows) - len(todo)} of {len(rows)} submissions already graded", file=sys.stderr)
+    running, failed = Running(), False
+    with tempfile.TemporaryDirectory(prefix="grader-") as work, ThreadPoolExecutor(args.jobs) as pool:
+        try:
+            if reference.available():
+                try:
+                    list(pool.map(lambda exercise: reference.reference(exercise, seed), names()))
+                except RuntimeError as error:
+                    parser.exit(1, f"{parser.prog}: error: {error}\n")
+            start = time.monotonic()
+            futures = {pool.submit(grade_one, folder, Path(work), args.timeout, args.memory, seed, isolation,
+                                   running): name for name, folder in todo}
+            for count, future in enumerate(as_completed(futures), start=1):
+                name, report = futures[future], future.result()
+                failed |= "error" in report
+                record(name, report, sheet, logs, args.gradescope)
+                left = (time.monotonic() - start) / count * (len(todo) - count)
+                print(f"[{len(rows) - len(todo) + count}/{len(rows)}] {name}: {report['points']} / "
+                      f"{sum(max_points().values())} ({duration(time.monotonic() - start)} so far"
+                      + (f", about {duration(left)} left)" if count < len(todo) else ")"), file=sys.stderr, flush=True)
+        except KeyboardInterrupt:
+            running.stop()
+            pool.shutdown(wait=True, cancel_futures=True)
+            print(f"interrupted: {len(sheet.rows)} of {len(rows)} submissions graded and kept in {args.csv}; run "
+                  "the same command with --resume to grade the others", file=sys.stderr)
+            return INTERRUPTED
+    sheet.rewrite(rows)
+    print_table(rows, sheet)
+    print_summary(logs, rows)
+    if old is not None:
+        print_changes(old, sheet.rows, rows)
+    return 1 if failed else 0
 
 
-def write_outputs(args, rows: list[str], reports: list[dict]) -> None:
-    """Print the table; write the CSV and the Gradescope files, each atomically."""
-    maxima = {e: next((r["exercises"][e]["max_points"] for r in reports if e in r["exercises"]), 0) for e in names()}
-    total = sum(maxima.values())
+def record(name: str, report: dict, sheet: Sheet, logs: Path, gradescope) -> None:
+    """Write what one graded submission leaves: its log, its report, its row, its Gradescope file."""
+    base = logs / file_name(name)
+    log = report.pop("log", "")
+    atomic_write(base.with_suffix(".log"), lambda tmp: tmp.write_text(log + "\n"))
+    atomic_write(base.with_suffix(".json"), lambda tmp: tmp.write_text(json.dumps(report, indent=1)))
+    sheet.add(row_of(name, report))
+    if gradescope:
+        folder = Path(gradescope) / file_name(name)
+        folder.mkdir(parents=True, exist_ok=True)
+        write_results(folder / "results.json", report)
+
+
+@functools.cache
+def max_points() -> dict:
+    """The points of every exercise, from its checks' ``@pytest.mark.points``."""
+    found = {}
+    for exercise in names():
+        total = 0
+        for path in (COURSE / "grader" / "exercises" / exercise).glob("test_*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "points" and node.args:
+                    total += node.args[0].value
+        found[exercise] = total
+    return found
+
+
+def print_table(rows: list[str], sheet: Sheet) -> None:
+    """One line per submission: points per exercise, total, notes."""
+    maxima = max_points()
     print(f"{'submission':<24}" + "".join(f"{e:>14}" for e in names()) + f"{'total':>10}  notes")
-    table = []
-    for name, report in zip(rows, reports):
-        points = {e: report["exercises"].get(e, {}).get("points", 0) for e in names()}
-        print(f"{name:<24}" + "".join(f"{points[e]:>9} / {maxima[e]:<2}" for e in names())
-              + f"{report['points']:>5} / {total:<2}  {notes(report)}")
-        table.append({"submission": name, **points, "total": report["points"], "max": total, "notes": notes(report)})
-        if args.gradescope:
-            folder = Path(args.gradescope) / name.replace("/", "_")
-            folder.mkdir(parents=True, exist_ok=True)
-            write_results(folder / "results.json", report)
-    text = io.StringIO()
-    writer = csv.DictWriter(text, fieldnames=["submission", *names(), "total", "max", "notes"])
-    writer.writeheader()
-    writer.writerows(table)
-    atomic_write(args.csv, lambda tmp: tmp.write_text(text.getvalue()))
+    for name in rows:
+        row = sheet.rows[name]
+        print(f"{name:<24}" + "".join(f"{row[e]:>9} / {maxima[e]:<2}" for e in names())
+              + f"{row['total']:>5} / {row['max']:<2}  {row['notes']}")
+
+
+def print_summary(logs: Path, rows: list[str]) -> None:
+    """How many submissions failed each check, most failed first, from the reports in the logs folder."""
+    failed, graded = {}, {}
+    for name in rows:
+        path = (logs / file_name(name)).with_suffix(".json")
+        report = json.loads(path.read_text()) if path.is_file() else {"checks": []}
+        for check in report["checks"]:
+            key = f"{check['exercise']}: {check['name']}" + (" (reference)" if check.get("hidden") else "")
+            graded[key] = graded.get(key, 0) + 1
+            failed[key] = failed.get(key, 0) + (check["points"] < check["max_points"])
+    if not graded:
+        return
+    print(f"\nchecks failed, across the {len(rows)} submissions:")
+    for key in sorted(graded, key=lambda k: (-failed[k] / graded[k], k)):
+        print(f"{failed[key] / graded[key]:>6.0%}  {failed[key]:>4} of {graded[key]:<4} {key}")
+
+
+def print_changes(old: dict, new: dict, rows: list[str]) -> None:
+    """What changed for each submission against an earlier grades CSV."""
+    print("\nchanges against the earlier grades:")
+    changed = 0
+    for name in rows:
+        before, after = old.get(name), new[name]
+        if before is None:
+            print(f"{name}: not in the earlier grades; now {after['total']}")
+            changed += 1
+            continue
+        parts = [f"{e} {before.get(e, '?')} -> {after[e]}" for e in names() if before.get(e) != after[e]]
+        if parts or before.get("total") != after["total"]:
+            print(f"{name}: total {before.get('total', '?')} -> {after['total']} ({', '.join(parts)})")
+            changed += 1
+    print(f"{changed} of {len(rows)} submissions changed" if changed else "no submission changed")

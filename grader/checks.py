@@ -78,3 +78,20 @@ def check_report_of_the_choice(run, ref, setting: str) -> None:
           f"train_and_evaluate({expected_choice!r}, train_set, test_set) returned {show(got)}{number_hint(got)}; the "
           f"reference solution's test MSE is {expected:.4f}, and the tolerance {RELATIVE_TOLERANCE:.0%}"
           + constants_hint(run, ref))
+
+
+def check_uses_its_splits(run, function: str, measured) -> None:
+    """`function` (the call, as messages show it) trains on its `train_set` and measures on its `test_set`: the
+    probes `train inverted` (test_set's images inverted) and `train fewer` (the first images of train_set only)
+    must change its MSE `measured` (probe `train`); the message says which argument was ignored."""
+    from .probes import FEWER_IMAGES
+
+    inverted, fewer = run.value("train inverted"), run.value("train fewer")
+    check(is_number(measured) and is_number(inverted) and inverted > 2 * measured,
+          f"the test_set argument was ignored: {function} gave {show(inverted)} when test_set's images were "
+          f"inverted (black digits on white), and {show(measured)} for the images themselves, while a model trained "
+          "on MNIST reconstructs inverted images far worse; measure the model on the images of test_set (the "
+          "validation split to choose, the test split to report), not on the training images")
+    check(is_number(fewer) and fewer != measured,
+          f"the train_set argument was ignored: {function} gave exactly the same MSE, {show(measured)}, when "
+          f"train_set held only its first {FEWER_IMAGES} images; train on the images of train_set")

@@ -19,6 +19,7 @@ from ae.data import exercise_datasets
 from .wire import type_name
 
 SAMPLE_IMAGES = 4  # test images the models and corruptions are run on
+FEWER_IMAGES = 256  # the training images of the probe that checks a function trains on the set it is given
 PUBLIC_SEED = 0  # the seed of the public inputs: the students' own checks and the book use it
 
 
@@ -74,6 +75,21 @@ class Inputs:
     @staticmethod
     def generator(seed: int):
         return torch.Generator().manual_seed(seed)
+
+
+def inverted(dataset):
+    """A copy of `dataset` whose images are inverted (255 - pixel): white digits on black become black on white,
+    so that an MSE measured on them is far from one measured on the images themselves."""
+    fresh = _copy(dataset)
+    fresh.data = 255 - fresh.data
+    return fresh
+
+
+def first(dataset, n: int = FEWER_IMAGES):
+    """A copy of `dataset` with only its first `n` images."""
+    fresh = _copy(dataset)
+    fresh.data, fresh.targets = fresh.data[:n].clone(), fresh.targets[:n].clone()
+    return fresh
 
 
 def _copy(dataset):

@@ -1,6 +1,6 @@
 """The grader graded: a class of known submissions must get exactly the points they deserve.
 
-One ``python -m ae.grade`` run grades the solutions, the untouched stubs and the faulty submissions of
+One ``python -m grader`` run grades the solutions, the untouched stubs and the faulty submissions of
 ``tests/submissions`` (see its README): bugs, attacks, and honest but odd code. Every test below reads that
 run's CSV, its Gradescope files, and what the machine looks like after it. The points each submission deserves
 are computed from the checks' own ``@pytest.mark.points`` and the names of the checks it must fail.
@@ -11,8 +11,10 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -77,6 +79,12 @@ EXPECTED = {
     # Right numbers, but the model is built from the name: the activation the student wrote is never trained.
     "ignores_get_activation": ({"latent_size": ALL, "denoising": ALL, "activation": (
         "test_train_and_evaluate_builds_its_model_with_get_activation",)}, "checks failed"),
+    # Right numbers on the public inputs' budget, measured on the wrong images: the argument checks catch it.
+    "ignores_splits": ({"latent_size": ("test_train_and_evaluate_uses_the_splits_it_is_given",),
+                        "activation": ("test_train_and_evaluate_uses_the_splits_it_is_given",),
+                        "denoising": ("test_denoising_mse_reports_less_error_after_denoising",
+                                      "test_gaussian_denoiser_matches_the_reference",
+                                      "test_mask_denoiser_matches_the_reference")}, "test_set argument was ignored"),
     # Attacks and nothing else: zero.
     "reads_hidden": ({e: ALL for e in names()}, "nothing to steal"),
     "forges_records": ({e: ALL for e in names()}, "refused"),
@@ -170,14 +178,14 @@ def graded(tmp_path_factory):
     os.mkfifo(work / "special_file" / "activation.py")
     folders.append(work / "special_file")
     before = tree_digest(REPO)
-    command = [sys.executable, "-m", "ae.grade", *map(str, folders), "--csv", str(work / "grades.csv"),
+    command = [sys.executable, "-m", "grader", *map(str, folders), "--csv", str(work / "grades.csv"),
                "--gradescope", str(work / "gradescope"), "--jobs", "2", "--timeout", str(TIME_LIMIT)]
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=3000)
     escaped = escaped_processes()
     after = tree_digest(REPO)
     with open(work / "grades.csv") as f:
         rows = {row["submission"]: row for row in csv.DictReader(f)}
-    return {"rows": rows, "gradescope": work / "gradescope", "done": done, "escaped": escaped,
+    return {"rows": rows, "gradescope": work / "gradescope", "done": done, "escaped": escaped, "csv": work / "grades.csv",
             "changed": sorted(set(before.items()) ^ set(after.items())),
             "cache_changed": sorted(set(cache.items()) ^ set(tree_digest(cache_dir() / "grading").items()))}
 
@@ -215,10 +223,28 @@ def test_same_submission_same_points(graded):
                {k: v for k, v in rows[original].items() if k != "submission"}
 
 
-def test_the_printed_table_has_one_row_per_submission(graded):
+def test_the_printed_table_has_one_row_per_submission_then_the_checks_failure_rates(graded):
     lines = graded["done"].stdout.splitlines()
     assert lines[0].split()[:2 + len(names())] == ["submission", *names(), "total"]
-    assert [line.split()[0] for line in lines[1:]] == [*EXPECTED, *COPIES, "special_file"]
+    table = lines[1:lines.index("")]
+    assert [line.split()[0] for line in table] == [*EXPECTED, *COPIES, "special_file"]
+    summary = lines[lines.index("") + 1:]
+    assert summary[0] == f"checks failed, across the {len(table)} submissions:"
+    checks = sum(len(points) for points in check_points().values())
+    assert len(summary) == 1 + checks, summary
+    rates = [float(line.split("%")[0]) for line in summary[1:]]
+    assert rates == sorted(rates, reverse=True) and 0 < rates[-1] < 100  # the stubs fail every check, solutions none
+
+
+def test_each_submission_gets_its_progress_line_log_and_report(graded):
+    progress = [line for line in graded["done"].stderr.splitlines() if line.startswith("[")]
+    total = len(EXPECTED) + len(COPIES) + 1
+    assert len(progress) == total and progress[-1].startswith(f"[{total}/{total}] ")
+    assert all("left)" in line for line in progress[:-1])
+    logs = graded["csv"].with_name("grades.logs")
+    assert sorted(path.name for path in logs.glob("*.log")) == sorted(f"{name}.log" for name in graded["rows"])
+    assert "raised NotImplementedError" in (logs / "exercises.log").read_text()
+    assert json.loads((logs / "solutions.json").read_text())["points"] == int(graded["rows"]["solutions"]["total"])
 
 
 def test_gradescope_results_hold_every_check_with_its_points(graded):
@@ -256,22 +282,22 @@ def test_bad_command_lines_are_one_clear_error(tmp_path):
     (tmp_path / "taken.csv").write_text("my grades")
     (tmp_path / "folder.csv").mkdir()
     for args, message in [(["no/such/folder", "--csv", "grades.csv"], "no/such/folder: no such folder"),
-                          (["solutions", "--csv", str(tmp_path / "taken.csv")], "exists: pass --force"),
+                          (["solutions", "--csv", str(tmp_path / "taken.csv")], "exists: pass --resume"),
                           (["solutions", "--csv", str(tmp_path / "folder.csv")], "is a folder"),
                           (["solutions", "--csv", "/no/such/dir/g.csv"], "cannot be written"),
                           (["solutions", "--csv", "g.csv", "--timeout", "nan"], "--timeout must be"),
                           (["solutions", "--csv", "g.csv", "--timeout", "inf"], "--timeout must be"),
                           (["solutions", "--csv", "g.csv", "--jobs", "0"], "--jobs must be")]:
-        done = subprocess.run([sys.executable, "-m", "ae.grade", *args], cwd=REPO, capture_output=True, text=True,
+        done = subprocess.run([sys.executable, "-m", "grader", *args], cwd=REPO, capture_output=True, text=True,
                               timeout=600)
         assert done.returncode == 2 and done.stderr.count("\n") == 1 and message in done.stderr, (args, done.stderr)
     assert (tmp_path / "taken.csv").read_text() == "my grades"
 
 
 def test_without_bubblewrap_a_class_is_refused_and_a_student_is_told(tmp_path):
-    """No bwrap on the PATH: ae.grade refuses unless told it is unsafe; a student's self-check says it in one line."""
+    """No bwrap on the PATH: python -m grader refuses unless told it is unsafe; a student's self-check says it in one line."""
     env = {**os.environ, "PATH": str(tmp_path)}
-    done = subprocess.run([sys.executable, "-m", "ae.grade", "solutions", "--csv", str(tmp_path / "g.csv")], cwd=REPO,
+    done = subprocess.run([sys.executable, "-m", "grader", "solutions", "--csv", str(tmp_path / "g.csv")], cwd=REPO,
                           env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 2 and done.stderr.count("\n") == 1
     assert "bubblewrap is not installed" in done.stderr and "--unsafe-no-isolation" in done.stderr
@@ -345,3 +371,55 @@ def test_expected_says_when_the_reference_is_not_reproducible():
     expected.check_same("latent_size", values, {"sweep": {0: {2: 0.05, 4: 0.04}, 1: {2: 0.06, 4: 0.03}}})
     with pytest.raises(RuntimeError, match="not reproducible"):
         expected.check_same("latent_size", values, {"sweep": {0: {2: 0.05, 4: 0.041}}})
+
+
+def batch(folders, csv_path, *extra):
+    return [sys.executable, "-m", "grader", *map(str, folders), "--csv", str(csv_path), "--timeout", str(TIME_LIMIT),
+            *extra]
+
+
+def test_an_interrupted_batch_keeps_its_rows_and_resume_finishes_it_as_an_uninterrupted_batch(tmp_path):
+    folders = []
+    for name, source in (("first", "exercises"), ("second", None), ("third", "exercises")):
+        if source:
+            shutil.copytree(REPO / source, tmp_path / name)
+        else:
+            build("syntax_error", tmp_path / name)
+        folders.append(tmp_path / name)
+    whole = subprocess.run(batch(folders, tmp_path / "whole.csv"), cwd=REPO, capture_output=True, text=True,
+                           timeout=1200)
+    assert whole.returncode == 0, whole.stderr
+    interrupted = subprocess.Popen(batch(folders, tmp_path / "grades.csv"), cwd=REPO, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline and (not (tmp_path / "grades.csv").is_file()
+                                           or len((tmp_path / "grades.csv").read_text().splitlines()) < 2):
+        time.sleep(0.2)
+    interrupted.send_signal(signal.SIGINT)
+    out, err = interrupted.communicate(timeout=300)
+    assert interrupted.returncode == 130, err
+    assert "run the same command with --resume" in err
+    kept = (tmp_path / "grades.csv").read_text().splitlines()
+    assert 2 <= len(kept) < 4, kept
+    assert escaped_processes() == []
+    refused = subprocess.run(batch(folders, tmp_path / "grades.csv"), cwd=REPO, capture_output=True, text=True)
+    assert refused.returncode == 2 and "pass --resume" in refused.stderr
+    resumed = subprocess.run(batch(folders, tmp_path / "grades.csv", "--resume"), cwd=REPO, capture_output=True,
+                             text=True, timeout=1200)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"resuming: {len(kept) - 1} of 3 submissions already graded" in resumed.stderr
+    assert (tmp_path / "grades.csv").read_text() == (tmp_path / "whole.csv").read_text()
+    regraded = subprocess.run(batch(folders[:2], tmp_path / "again.csv", "--regrade", tmp_path / "whole.csv"),
+                              cwd=REPO, capture_output=True, text=True, timeout=1200)
+    assert regraded.returncode == 0 and "no submission changed" in regraded.stdout
+    with open(tmp_path / "whole.csv") as f:
+        rows = list(csv.DictReader(f))
+    rows[0]["total"], rows[0]["latent_size"] = "7", "7"
+    with open(tmp_path / "old.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    regraded = subprocess.run(batch(folders[:1], tmp_path / "third.csv", "--regrade", tmp_path / "old.csv"),
+                              cwd=REPO, capture_output=True, text=True, timeout=1200)
+    assert "first: total 7 -> 0 (latent_size 7 -> 0)" in regraded.stdout
+    assert "1 of 1 submissions changed" in regraded.stdout

@@ -5,7 +5,7 @@ MSE. ``train_and_evaluate`` must build its model with the submission's own ``get
 """
 from __future__ import annotations
 
-from ...probes import Probe, describe_activation
+from ...probes import FEWER_IMAGES, Probe, describe_activation, first, inverted
 
 TITLE = "which nonlinearity trains best"
 FUNCTIONS = ("get_activation", "train_and_evaluate", "compare_activations", "choose_activation")
@@ -34,6 +34,11 @@ def probes(seed: int) -> list[Probe]:
     found += [
         Probe("train", f"train_and_evaluate('tanh', train_set, validation_set, seed={seed})",
               lambda m, i, e: train_recording(m, "tanh", i.train_set(), i.validation_set(), seed)),
+        Probe("train inverted", f"train_and_evaluate('tanh', train_set, validation_set inverted, seed={seed})",
+              lambda m, i, e: m.train_and_evaluate("tanh", i.train_set(), inverted(i.validation_set()), seed=seed)),
+        Probe("train fewer", f"train_and_evaluate('tanh', the first {FEWER_IMAGES} images of train_set, "
+                             f"validation_set, seed={seed})",
+              lambda m, i, e: m.train_and_evaluate("tanh", first(i.train_set()), i.validation_set(), seed=seed)),
         Probe("compare", compare,
               lambda m, i, e: m.compare_activations(i.train_set(), i.validation_set(), names=COMPARED, seed=seed)),
         Probe("choice", f"choose_activation({compare})", lambda m, i, e: m.choose_activation(e["compare"]),

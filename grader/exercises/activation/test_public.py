@@ -5,7 +5,7 @@ from torch.nn import functional as F
 
 from grader.probes import Inputs
 from grader.exercises.activation import CHOICES, NAMES, COMPARED, UNKNOWN
-from grader.checks import check, is_number, number_hint, same, show
+from grader.checks import check, check_uses_its_splits, is_number, number_hint, same, show
 
 FUNCTIONS = {"relu": F.relu, "leaky_relu": F.leaky_relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid,
              "gelu": F.gelu, "elu": F.elu}  # torch's functions with their default parameters
@@ -90,3 +90,9 @@ def test_train_and_evaluate_builds_its_model_with_get_activation(run):
           "train_and_evaluate('tanh', ...) must build its model with your get_activation: ae.Net(..., "
           "activation=get_activation('tanh')), so that the activation you wrote is the one trained; it "
           + (f"called get_activation with {', '.join(map(repr, asked))} only" if asked else "never called it"))
+
+
+@pytest.mark.points(1)
+def test_train_and_evaluate_uses_the_splits_it_is_given(run):
+    """train_and_evaluate trains on its train_set and measures on its test_set"""
+    check_uses_its_splits(run, "train_and_evaluate('tanh', train_set, test_set)", run.value("train")["mse"])

@@ -5,7 +5,7 @@ from grader.exercises import RELATIVE_TOLERANCE
 from grader.checks import check, check_report_of_the_choice, constants_hint, show, within
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 def test_comparison_matches_the_reference(run, ref):
     """every validation MSE of the comparison is within the tolerance of the reference's"""
     got = run.value("compare")

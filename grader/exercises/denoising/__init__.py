@@ -1,7 +1,7 @@
 """Exercise "denoising": the probes of ``denoising.py`` and the fixed inputs of its checks."""
 from __future__ import annotations
 
-from ...probes import Probe, describe_model
+from ...probes import Probe, describe_model, inverted
 
 TITLE = "an autoencoder that removes noise"
 FUNCTIONS = ("gaussian_noise", "mask_noise", "train_denoiser", "denoising_mse")
@@ -52,4 +52,8 @@ def probes(seed: int) -> list[Probe]:
                   lambda m, i, e, k=kind: m.denoising_mse(e[f"train {k}"], i.test_set(), k, seed=seed),
                   needs=f"train {kind}"),
         ]
+    found.append(Probe("report gaussian inverted", f"denoising_mse(model, test_set inverted, 'gaussian', seed={seed})",
+                       lambda m, i, e: m.denoising_mse(e["train gaussian"], inverted(i.test_set()), "gaussian",
+                                                       seed=seed),
+                       needs="train gaussian"))
     return found

@@ -111,7 +111,8 @@ def test_train_denoiser_returns_an_autoencoder(run):
 
 @pytest.mark.points(1)
 def test_denoising_mse_reports_less_error_after_denoising(run):
-    """denoising_mse reports the noisy and the denoised test MSE, and the denoiser lowers it"""
+    """denoising_mse reports the noisy and the denoised MSE on the test_set it is given, and the denoiser lowers
+    it"""
     for kind in LEVELS:
         report = run.value(f"report {kind}")
         call = f"denoising_mse(model, test_set, {kind!r})"
@@ -121,3 +122,10 @@ def test_denoising_mse_reports_less_error_after_denoising(run):
               f"{call} reports a denoised MSE ({report['denoised']:.4f}) no lower than the noisy one "
               f"({report['noisy']:.4f}): the model must learn to map corrupted images to the clean ones (the "
               "target of the loss is the clean batch)")
+    measured, inverted = run.value("report gaussian")["denoised"], run.value("report gaussian inverted")
+    denoised = inverted.get("denoised") if isinstance(inverted, dict) else None
+    check(is_number(denoised) and denoised > 2 * measured,
+          f"the test_set argument was ignored: denoising_mse(model, test_set, 'gaussian') gave a denoised MSE of "
+          f"{show(denoised)} when test_set's images were inverted (black digits on white), and {measured:.4f} for "
+          "the images themselves, while a denoiser trained on MNIST reconstructs inverted images far worse; measure "
+          "on the images of test_set")

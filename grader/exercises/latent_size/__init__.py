@@ -4,7 +4,7 @@ The latent size is chosen from a sweep on the validation split; the test split o
 """
 from __future__ import annotations
 
-from ...probes import Probe, describe_model
+from ...probes import FEWER_IMAGES, Probe, describe_model, first, inverted
 
 TITLE = "the smallest code that reconstructs well enough"
 FUNCTIONS = ("build_autoencoder", "train_and_evaluate", "sweep", "choose_latent_size")
@@ -36,6 +36,11 @@ def probes(seed: int) -> list[Probe]:
               lambda m, i, e: m.choose_latent_size(dict(results), target)),
         Probe("train", f"train_and_evaluate(8, train_set, validation_set, seed={seed})",
               lambda m, i, e: m.train_and_evaluate(8, i.train_set(), i.validation_set(), seed=seed)),
+        Probe("train inverted", f"train_and_evaluate(8, train_set, validation_set inverted, seed={seed})",
+              lambda m, i, e: m.train_and_evaluate(8, i.train_set(), inverted(i.validation_set()), seed=seed)),
+        Probe("train fewer", f"train_and_evaluate(8, the first {FEWER_IMAGES} images of train_set, validation_set, "
+                             f"seed={seed})",
+              lambda m, i, e: m.train_and_evaluate(8, first(i.train_set()), i.validation_set(), seed=seed)),
         Probe("sweep", f"sweep(train_set, validation_set, seed={seed})",
               lambda m, i, e: m.sweep(i.train_set(), i.validation_set(), seed=seed)),
         Probe("choice", f"choose_latent_size(sweep(train_set, validation_set, seed={seed}))",

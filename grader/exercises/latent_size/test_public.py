@@ -3,7 +3,7 @@ import pytest
 
 from grader.probes import SAMPLE_IMAGES
 from grader.exercises.latent_size import CHOICES, UNREACHABLE
-from grader.checks import check, is_number, is_tensor, number_hint, same, show
+from grader.checks import check, check_uses_its_splits, is_number, is_tensor, number_hint, same, show
 
 IMAGES = (SAMPLE_IMAGES, 1, 28, 28)
 
@@ -85,3 +85,9 @@ def test_same_seed_same_numbers(run):
           f"validation_set, seed=s) found {show(found)} for latent size 8: every run must depend on its seed only "
           "(seed the model, the shuffling of the training set and anything else random), so that the same call "
           "gives the same number")
+
+
+@pytest.mark.points(1)
+def test_train_and_evaluate_uses_the_splits_it_is_given(run):
+    """train_and_evaluate trains on its train_set and measures on its test_set"""
+    check_uses_its_splits(run, "train_and_evaluate(8, train_set, test_set)", run.value("train"))
