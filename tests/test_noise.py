@@ -6,51 +6,63 @@ from torch import nn
 
 import ae
 from ae import HParams, TensorLoader
-from ae.noise import GaussianNoise, Masking, denoising_mse, psnr
+from ae.noise import ErasedSquare, SaltAndPepper, denoising_mse, psnr
 
 
 def gray(n=4):
     return torch.full((n, 1, 28, 28), 0.5)
 
 
-def test_gaussian_noise_is_reproducible_clipped_and_leaves_its_input_alone():
+def test_salt_and_pepper_is_reproducible_and_leaves_its_input_alone():
     images = torch.rand(8, 1, 28, 28)
     before = images.clone()
-    noisy = GaussianNoise(0.5, seed=3)(images)
+    noisy = SaltAndPepper(0.3, seed=3)(images)
     assert torch.equal(images, before)
-    assert noisy.shape == images.shape and noisy.min() >= 0 and noisy.max() <= 1
-    assert torch.equal(noisy, GaussianNoise(0.5, seed=3)(images))
-    assert not torch.equal(noisy, GaussianNoise(0.5, seed=4)(images))
+    assert noisy.shape == images.shape and noisy.dtype == images.dtype
+    assert torch.equal(noisy, SaltAndPepper(0.3, seed=3)(images))
+    assert not torch.equal(noisy, SaltAndPepper(0.3, seed=4)(images))
 
 
-def test_gaussian_noise_has_the_asked_standard_deviation():
-    noisy = GaussianNoise(0.1)(gray(50))
-    assert (noisy - 0.5).std().item() == pytest.approx(0.1, rel=0.02)
-    assert torch.equal(GaussianNoise(0)(gray()), gray())
+def test_salt_and_pepper_replaces_the_asked_fraction_by_white_or_black_with_even_odds():
+    noisy = SaltAndPepper(0.4, seed=1)(gray(50))
+    replaced = noisy != 0.5
+    assert replaced.float().mean().item() == pytest.approx(0.4, abs=0.01)
+    assert set(noisy[replaced].unique().tolist()) == {0.0, 1.0}
+    assert (noisy[replaced] == 1).float().mean().item() == pytest.approx(0.5, abs=0.02)
+    assert torch.equal(SaltAndPepper(0)(gray()), gray())
+    assert set(SaltAndPepper(1)(gray()).unique().tolist()) == {0.0, 1.0}
 
 
 def test_successive_calls_draw_new_noise():
-    corrupt = GaussianNoise(0.3)
+    corrupt = SaltAndPepper(0.3)
     assert not torch.equal(corrupt(gray()), corrupt(gray()))
 
 
-def test_masking_zeroes_the_asked_fraction_and_keeps_the_other_pixels():
+def test_erased_square_sets_one_square_per_image_to_zero_and_keeps_the_rest():
     images = torch.rand(50, 1, 28, 28) * 0.9 + 0.1
-    masked = Masking(0.3, seed=1)(images)
-    zeroed = masked == 0
-    assert zeroed.float().mean().item() == pytest.approx(0.3, abs=0.01)
-    assert torch.equal(masked[~zeroed], images[~zeroed])
-    assert torch.equal(masked, Masking(0.3, seed=1)(images))
-    assert str(Masking(0.125)) == "masking 12.5%" and str(GaussianNoise(0.5)) == "Gaussian σ = 0.5"
+    erased = ErasedSquare(5, seed=1)(images)
+    zeroed = erased == 0
+    assert torch.equal(erased[~zeroed], images[~zeroed])
+    assert (zeroed.sum(dim=(1, 2, 3)) == 25).all()
+    for square in zeroed[:, 0]:
+        rows, cols = square.any(dim=1).nonzero().flatten(), square.any(dim=0).nonzero().flatten()
+        assert rows.tolist() == list(range(rows[0], rows[0] + 5)) and cols.tolist() == list(range(cols[0], cols[0] + 5))
+    corners = {tuple(square.nonzero()[0].tolist()) for square in zeroed[:, 0]}
+    assert len(corners) > 10  # a new place for each image
+    assert torch.equal(erased, ErasedSquare(5, seed=1)(images))
+    assert torch.equal(ErasedSquare(5, seed=1)(images[:, 0]), erased[:, 0])  # (N, 28, 28) images too
+    assert (ErasedSquare(28)(images) == 0).all()
+    assert str(SaltAndPepper(0.125)) == "salt and pepper 12.5%" and str(ErasedSquare(12)) == "erased square 12×12"
 
 
 @pytest.mark.parametrize("make, message", [
-    (lambda: GaussianNoise(-0.1), "std must be a non-negative number"),
-    (lambda: GaussianNoise(float("nan")), "std must be a non-negative number"),
-    (lambda: GaussianNoise(True), "std must be a non-negative number"),
-    (lambda: Masking(1.0), "fraction must be a number in \\[0, 1\\)"),
-    (lambda: Masking("half"), "fraction must be a number in \\[0, 1\\)"),
-    (lambda: Masking(0.5, seed=-1), "seed must be a non-negative integer"),
+    (lambda: SaltAndPepper(-0.1), "fraction must be a number in \\[0, 1\\]"),
+    (lambda: SaltAndPepper(float("nan")), "fraction must be a number in \\[0, 1\\]"),
+    (lambda: SaltAndPepper(True), "fraction must be a number in \\[0, 1\\]"),
+    (lambda: SaltAndPepper(1.5), "fraction must be a number in \\[0, 1\\]"),
+    (lambda: ErasedSquare(0), "size must be a whole number of pixels from 1 to 28"),
+    (lambda: ErasedSquare(2.5), "size must be a whole number of pixels from 1 to 28"),
+    (lambda: SaltAndPepper(0.5, seed=-1), "seed must be a non-negative integer"),
 ])
 def test_bad_settings_are_refused_with_a_clear_message(make, message):
     with pytest.raises(ValueError, match=message):
@@ -59,7 +71,12 @@ def test_bad_settings_are_refused_with_a_clear_message(make, message):
 
 def test_integer_images_are_refused_with_a_fix():
     with pytest.raises(ValueError, match=r"float images .* got torch.uint8: convert them with \.float\(\)\.div\(255\)"):
-        GaussianNoise(0.2)(torch.zeros(1, 28, 28, dtype=torch.uint8))
+        SaltAndPepper(0.2)(torch.zeros(1, 28, 28, dtype=torch.uint8))
+
+
+def test_flat_images_are_refused_by_the_erased_square():
+    with pytest.raises(ValueError, match=r"needs images of shape \(N, 28, 28\) or \(N, 1, 28, 28\), got \(2, 784\)"):
+        ErasedSquare(4)(torch.rand(2, 784))
 
 
 def test_psnr_of_images_in_the_unit_range():
@@ -74,10 +91,10 @@ def test_psnr_of_images_in_the_unit_range():
 def test_denoising_mse_scores_every_model_on_the_same_noisy_batches(small):
     loader = TensorLoader(small[1], batch_size=128, shuffle=False)
     model, _, _ = ae.reset(HParams(latent_size=8, hidden=(32,)))
-    scores = denoising_mse({"identity": nn.Identity(), "model": model}, loader, GaussianNoise(0.4, seed=7))
+    scores = denoising_mse({"identity": nn.Identity(), "model": model}, loader, SaltAndPepper(0.4, seed=7))
     assert list(scores) == ["noisy input", "identity", "model"]
     assert scores["identity"] == pytest.approx(scores["noisy input"])
-    corrupt = GaussianNoise(0.4, seed=7)
+    corrupt = SaltAndPepper(0.4, seed=7)
     pairs = [(corrupt(images), images) for images, _ in loader]
     with torch.no_grad():
         noisy_error = sum(((noisy - images) ** 2).sum().item() for noisy, images in pairs)
@@ -130,8 +147,8 @@ def test_a_denoiser_learns_to_remove_noise(small):
     model, criterion, optimizer = ae.reset(HParams(latent_size=16, hidden=(64,), lr=3e-3))
     test_loader = TensorLoader(small[1], batch_size=250, shuffle=False)
     logs = ae.train(model, criterion, optimizer, TensorLoader(small[0], batch_size=50), test_loader, 4,
-                    progress=False, log=None, corrupt=GaussianNoise(0.5))
-    scores = denoising_mse({"denoiser": model}, test_loader, GaussianNoise(0.5, seed=1))
+                    progress=False, log=None, corrupt=SaltAndPepper(0.3))
+    scores = denoising_mse({"denoiser": model}, test_loader, SaltAndPepper(0.3, seed=1))
     assert scores["denoiser"] < 0.6 * scores["noisy input"]
     assert logs["test_loss"][-1] < logs["test_loss"][0]
 
