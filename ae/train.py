@@ -169,8 +169,9 @@ def train(model, criterion, optimizer, train_loader, test_loader, epochs: int = 
         for epoch in range(1, epochs + 1):
             for images, _ in train_loader:
                 images = images.to(device)
+                inputs = images if corrupt is None else corrupt(images)
                 with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
-                    train_step(model, training_loss, optimizer, images if corrupt is None else corrupt(images), images)
+                    train_step(model, training_loss, optimizer, inputs, images)
                 if scheduler is not None:
                     scheduler.step()
                 step, since = step + 1, since + 1

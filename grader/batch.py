@@ -21,7 +21,6 @@ import csv
 import functools
 import io
 import json
-import math
 import os
 import shutil
 import signal
@@ -38,7 +37,8 @@ from ae.paths import atomic_write
 from . import reference
 from .gradescope import write_results
 from .registry import names
-from .sandbox import DEFAULT_MEMORY_MB, DEFAULT_TIME_LIMIT, bwrap_works, missing_isolation_message
+from .sandbox import (DEFAULT_MEMORY_MB, DEFAULT_TIME_LIMIT, MAX_MEMORY_MB, MAX_TIME_LIMIT, bwrap_works,
+                      limits_error, missing_isolation_message)
 
 COURSE = Path(__file__).resolve().parent.parent
 CHECKS = COURSE / "tests" / "grading"
@@ -66,11 +66,12 @@ def build_parser() -> Parser:
     parser.add_argument("--regrade", metavar="OLD_CSV",
                         help="at the end, print what changed for each submission against an earlier CSV")
     parser.add_argument("--jobs", type=int, default=1, metavar="N", help="submissions graded at once (default 1)")
-    parser.add_argument("--timeout", type=float, default=DEFAULT_TIME_LIMIT, metavar="SECONDS",
-                        help="time limit of each exercise of a submission (default %(default)s)")
-    parser.add_argument("--memory", type=int, default=DEFAULT_MEMORY_MB, metavar="MB",
-                        help="memory each exercise of a submission may take, beyond what torch and the data take "
-                             "(address space, default %(default)s)")
+    parser.add_argument("--time-limit", "--timeout", dest="timeout", type=float, default=DEFAULT_TIME_LIMIT,
+                        metavar="SECONDS", help=f"time limit of each exercise of a submission, above 0 and at most "
+                                                f"{MAX_TIME_LIMIT:g} (default %(default)s)")
+    parser.add_argument("--memory-limit", "--memory", dest="memory", type=int, default=DEFAULT_MEMORY_MB, metavar="MB",
+                        help=f"memory each exercise of a submission may take, beyond what torch and the data take "
+                             f"(address space, above 0 and at most {MAX_MEMORY_MB}, default %(default)s)")
     parser.add_argument("--seed", type=int, default=None,
                         help="seed of the grading inputs (default: the one in solutions/grading.json)")
     parser.add_argument("--unsafe-no-isolation", action="store_true",
@@ -277,10 +278,8 @@ def main(argv=None) -> int:
             parser.error(f"{given}: no such folder (a submission is a folder laid out like exercises/)")
     if not 1 <= args.jobs <= 64:
         parser.error("--jobs must be from 1 to 64")
-    if not (math.isfinite(args.timeout) and 0 < args.timeout <= 86400):
-        parser.error("--timeout must be a number of seconds above 0 and at most 86400")
-    if not 0 < args.memory <= 2**20:
-        parser.error("--memory must be a number of MB above 0 and at most 1048576")
+    if (error := limits_error(args.timeout, args.memory)) is not None:
+        parser.error(error)
     if not CHECKS.is_dir():
         parser.error(f"{CHECKS} is missing: the checks are needed to grade")
     isolation = "bwrap" if bwrap_works() else None

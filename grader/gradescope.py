@@ -1,14 +1,20 @@
 """Gradescope: the ``results.json`` of one graded submission, and the autograder that writes it.
 
-    python -m grader.gradescope [--root /autograder] [--timeout SECONDS] [--isolation auto|bwrap|user]
+    python -m grader.gradescope [--root /autograder] [--time-limit SECONDS] [--isolation auto|bwrap|user]
 
 is what the bundle's ``run_autograder`` runs (``make autograder`` builds the bundle: ``tools/autograder.py``,
 ``grader/autograder/``). It grades a private copy of ``ROOT/submission`` with the instructor's seed and writes
 ``ROOT/results/results.json`` in Gradescope's format, one test per check, even when grading fails (zero points,
-the reason in ``output``). Public checks are visible at once, the checks against the reference solution after
-the grades are published. The submission runs in bubblewrap where it works, else (Gradescope's containers have
+the reason in ``output``). The submission runs in bubblewrap where it works, else (Gradescope's containers have
 no user namespaces) as the unprivileged user ``$GRADER_SANDBOX_USER``, from whom file modes hide the solutions,
 the reference records and the results.
+
+What a student sees before the grades are published (Gradescope's specification: the top-level ``output``, each
+test whose ``visibility`` is ``visible``, the total ``score`` only when no test is hidden from them, ``stdout``
+never while ``stdout_visibility`` is ``hidden``) depends on the public checks alone: the checks against the
+reference solution are ``after_published`` tests, the only place their messages (which carry the reference's
+numbers for the instructor's seed) appear, and ``output`` says only how many of them there are, whatever their
+outcome. Being ``after_published`` tests, they also hide the total score until the grades are published.
 """
 from __future__ import annotations
 
@@ -16,6 +22,7 @@ import argparse
 import json
 import os
 import pwd
+import re
 import shutil
 import stat
 import sys
@@ -25,7 +32,7 @@ from pathlib import Path
 from ae.paths import atomic_write, cache_dir, data_dir
 
 from .registry import names
-from .sandbox import DEFAULT_TIME_LIMIT, SANDBOX_USER, bwrap_works, missing_isolation_message
+from .sandbox import DEFAULT_TIME_LIMIT, SANDBOX_USER, bwrap_works, limits_error, missing_isolation_message
 
 COURSE = Path(__file__).resolve().parent.parent
 
@@ -34,16 +41,61 @@ class CannotGrade(Exception):
     """This container cannot grade: the message says why (the instructor's to fix)."""
 
 
+VISIBLE, AFTER_PUBLISHED = "visible", "after_published"
+# An exercise's reason as grader.plugin writes it when checks failed, rather than when the run itself failed: its
+# "first" failed check may be a check against the reference, so the students' output never uses it.
+CHECKS_FAILED = re.compile(r"\d+ of \d+ checks failed")
+MESSAGE_WIDTH = 300
+
+
+def _shorten(text: str, width: int = MESSAGE_WIDTH) -> str:
+    line = text.strip().splitlines()[0] if text and text.strip() else "failed"
+    return line if len(line) <= width else line[: width - 3] + "..."
+
+
+def public_output(report: dict) -> str:
+    """The text Gradescope shows the student at once: the grader's error, and per exercise the outcome of its
+    public checks (when one failed: why the submission's run failed, if it did, else the first failed check's
+    message), then how many checks against the reference solution wait for the grades to be published. Nothing
+    in it depends on those checks' outcome."""
+    checks = report.get("checks", [])
+    exercises = report.get("exercises", {})
+    lines = [report["error"]] if report.get("error") else []
+    for exercise in dict.fromkeys([*exercises, *(check["exercise"] for check in checks)]):
+        public = [c for c in checks if c["exercise"] == exercise and not c["hidden"]]
+        failed = [c for c in public if c["points"] < c["max_points"]]
+        reason = (exercises.get(exercise) or {}).get("reason")
+        if failed and reason and not CHECKS_FAILED.match(reason):  # why the submission's run failed wholesale
+            lines.append(f"{exercise}: {reason}")
+        elif failed:
+            lines.append(f"{exercise}: {len(failed)} of {len(public)} public checks failed, first: "
+                         f"{_shorten(failed[0]['message'])}")
+        elif public:
+            lines.append(f"{exercise}: every public check passed")
+    hidden = sum(check["hidden"] for check in checks)
+    if hidden:
+        lines.append(f"{hidden} checks against the reference solution are graded after the grades are published.")
+    return "\n".join(lines) or "no checks ran"
+
+
 def results(report: dict) -> dict:
-    """A grading report (``--grading-report``) in Gradescope's ``results.json`` format: one test per check."""
-    reasons = "; ".join(f"{name}: {row['reason']}" for name, row in report.get("exercises", {}).items()
-                        if row["reason"])
-    output = report.get("error") or reasons or "every check passed"
-    return {"score": report.get("points", 0), "output": output, "stdout_visibility": "hidden",
-            "tests": [{"name": f"{check['exercise']}: {check['name']}", "score": check["points"],
-                       "max_score": check["max_points"], "output": check["message"],
-                       "visibility": "after_published" if check["hidden"] else "visible"}
-                      for check in report.get("checks", [])]}
+    """A grading report (``--grading-report``) in Gradescope's ``results.json`` format: one test per check, the
+    public ones visible at once, the checks against the reference solution after the grades are published."""
+    tests = [{"name": f"{check['exercise']}: {check['name']}", "score": check["points"],
+              "max_score": check["max_points"], "output": check["message"],
+              "visibility": AFTER_PUBLISHED if check["hidden"] else VISIBLE}
+             for check in report.get("checks", [])]
+    return {"score": report.get("points", 0), "output": public_output(report),
+            "stdout_visibility": "hidden", "tests": tests}
+
+
+def instructor_summary(report: dict) -> str:
+    """Every reason, the checks against the reference included: for ``run_autograder``'s stdout, which Gradescope
+    shows the instructor only (``stdout_visibility`` hidden)."""
+    if report.get("error"):
+        return report["error"]
+    return "; ".join(f"{name}: {row['reason']}" for name, row in report.get("exercises", {}).items()
+                     if row.get("reason")) or "every check passed"
 
 
 def write_results(path, report: dict) -> None:
@@ -149,20 +201,22 @@ def main(argv=None) -> int:
     """Grade ``ROOT/submission`` and write ``ROOT/results/results.json``; 1 if the grader failed."""
     parser = argparse.ArgumentParser(prog="python -m grader.gradescope", description=__doc__.splitlines()[0])
     parser.add_argument("--root", default="/autograder", help="Gradescope's folder (default %(default)s)")
-    parser.add_argument("--timeout", type=float, default=DEFAULT_TIME_LIMIT,
-                        help="seconds each exercise may run (default %(default)s)")
+    parser.add_argument("--time-limit", "--timeout", dest="time_limit", type=float, default=DEFAULT_TIME_LIMIT,
+                        metavar="SECONDS", help="seconds each exercise may run (default %(default)s)")
     parser.add_argument("--isolation", choices=("auto", "bwrap", "user"), default="auto",
                         help="auto: bwrap where it works, else user (default %(default)s)")
     args = parser.parse_args(argv)
+    if (error := limits_error(args.time_limit)) is not None:
+        parser.error(error)
     root = Path(args.root).resolve()
     try:
         (root / "results").mkdir(parents=True, exist_ok=True)
     except OSError as error:
         parser.exit(1, f"{parser.prog}: error: cannot create {root / 'results'}: {error.strerror}\n")
-    report = grade(root, args.timeout, args.isolation)
+    report = grade(root, args.time_limit, args.isolation)
     write_results(root / "results" / "results.json", report)
     print(f"graded with {report.get('isolation', 'no')} isolation: {report.get('points', 0)} / "
-          f"{report.get('max_points', '?')}; {results(report)['output']}")
+          f"{report.get('max_points', '?')}; {instructor_summary(report)}")
     return 1 if "error" in report else 0
 
 

@@ -19,7 +19,7 @@ from ae.paths import atomic_write
 
 from . import reference
 from .registry import FOLDER, names
-from .sandbox import (DEFAULT_MEMORY_MB, DEFAULT_TIME_LIMIT, ISOLATIONS, ProbeFailed, bwrap_works,
+from .sandbox import (DEFAULT_MEMORY_MB, DEFAULT_TIME_LIMIT, ISOLATIONS, ProbeFailed, bwrap_works, limits_error,
                       missing_isolation_message, run_exercise)
 
 STATE = pytest.StashKey["Grading"]()
@@ -97,9 +97,8 @@ class Grading:
                                     f"laid out like exercises/ ({', '.join(f'{n}.py' for n in names())}).")
         self.time_limit = config.getoption("time_limit")
         self.memory_limit = config.getoption("memory_limit")
-        if not 0 < self.time_limit < 86400 or not 0 < self.memory_limit < 2**20:
-            raise pytest.UsageError("--time-limit must be from 0 to 86400 seconds and --memory-limit from 0 to "
-                                    "2**20 MB (both above 0)")
+        if (error := limits_error(self.time_limit, self.memory_limit)) is not None:
+            raise pytest.UsageError(error)
         try:
             seed = config.getoption("grading_seed")
             self.seed = reference.grading_seed() if seed is None else seed

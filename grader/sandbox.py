@@ -16,6 +16,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import json
+import math
 import os
 import pwd
 import secrets
@@ -40,6 +41,8 @@ from .wire import Refused, decode
 ISOLATIONS = ("bwrap", "user", "none")
 DEFAULT_TIME_LIMIT = 120.0  # seconds of wall-clock time per exercise, once the process is set up
 DEFAULT_MEMORY_MB = 2000  # address space a submission may map beyond what torch and the data already map
+MAX_TIME_LIMIT = 86400.0  # the time limit is above 0 and at most this (a day), wherever it is given
+MAX_MEMORY_MB = 2**20  # the memory limit is above 0 and at most this (1 TiB), wherever it is given
 SETUP_LIMIT = 120.0  # seconds to start the process, import torch and load the data, before the time limit
 SCRATCH_BYTES = 256 * 2**20  # the sandbox's writable /tmp
 MAX_RECORD_BYTES = 8 * 2**20  # one record: a value of wire.MAX_ITEMS numbers fits several times
@@ -105,6 +108,18 @@ class ExerciseRun:
         return "not implemented" if NOT_IMPLEMENTED in kinds and kinds <= {NOT_IMPLEMENTED, "NotRun"} else None
 
 
+def limits_error(time_limit, memory_mb=None) -> str | None:
+    """Why a time limit (seconds) or a memory limit (MB; None: the default) is out of range, None if both are in:
+    the one range of both, whichever command takes them (``--time-limit`` and ``--memory-limit``)."""
+    if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float)) or \
+            not (math.isfinite(time_limit) and 0 < time_limit <= MAX_TIME_LIMIT):
+        return f"--time-limit must be a number of seconds above 0 and at most {MAX_TIME_LIMIT:g}, not {time_limit!r}"
+    if memory_mb is not None and (isinstance(memory_mb, bool) or not isinstance(memory_mb, int)
+                                  or not 0 < memory_mb <= MAX_MEMORY_MB):
+        return f"--memory-limit must be a whole number of MB above 0 and at most {MAX_MEMORY_MB}, not {memory_mb!r}"
+    return None
+
+
 def is_memory_error(error: dict) -> bool:
     """Whether an error recorded in the sandbox says that memory ran out."""
     return error["type"] == "MemoryError" or "allocate memory" in error["message"]
@@ -163,24 +178,33 @@ def _bootstrap(course: str) -> list[str]:
     return [sys.executable, "-I", "-c", code]
 
 
+def python_folders() -> list[str]:
+    """The folders of this Python that the sandbox shows at their own paths (read-only): its environment, its
+    installation and the folder of its executable, less those under ``/usr`` (shown whole). Any of them may lie
+    under ``/tmp`` (a course checked out there): they are bound over the sandbox's own ``/tmp``."""
+    found = {sys.prefix, sys.base_prefix, str(Path(sys.executable).resolve().parent.parent)}
+    return sorted(folder for folder in found if folder != "/usr" and not folder.startswith("/usr/"))
+
+
 def _bwrap_command(submission: Path) -> tuple[list[str], str]:
     """The bubblewrap command line, and the submission's folder as the sandbox sees it."""
+    # The scratch /tmp comes first: Python's folders are bound after it, so that a Python (a course's venv) that
+    # lives under the host's /tmp is seen at its own path, and nothing else of the host's /tmp is.
     command = ["bwrap", "--unshare-all", "--unshare-user", "--uid", "65534", "--gid", "65534", "--disable-userns",
-               "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--ro-bind", "/usr", "/usr"]
+               "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--size", str(SCRATCH_BYTES),
+               "--tmpfs", "/tmp", "--ro-bind", "/usr", "/usr"]
     for top in ("/bin", "/lib", "/lib32", "/lib64", "/libx32", "/sbin"):
         if os.path.islink(top):
             command += ["--symlink", os.readlink(top), top]
         elif os.path.isdir(top):
             command += ["--ro-bind", top, top]
-    python = {sys.prefix, sys.base_prefix, str(Path(sys.executable).resolve().parent.parent)}
-    for folder in sorted(p for p in python if not p.startswith("/usr/")):
+    for folder in python_folders():
         command += ["--ro-bind", folder, folder]
     raw = data_dir() / "MNIST" / "raw"
     for package in (ae, grader):
         command += ["--ro-bind", str(Path(package.__file__).resolve().parent), f"/course/{package.__name__}"]
     command += ["--ro-bind", str(raw), "/data/MNIST/raw", "--ro-bind", str(submission), "/submission",
-                "--proc", "/proc", "--dev", "/dev", "--size", str(SCRATCH_BYTES), "--tmpfs", "/tmp", "--chdir", "/tmp",
-                "--clearenv"]
+                "--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp", "--clearenv"]
     for name, value in _environment("/tmp", "/data").items():
         command += ["--setenv", name, value]
     return [*command, "--", *_bootstrap("/course")], "/submission"
@@ -260,6 +284,8 @@ def run_exercise(folder, exercise: str, seed: int = 0, time_limit: float = DEFAU
     """The records of the probes of ``exercise`` run on the submission in ``folder``, in an isolated process."""
     if isolation not in ISOLATIONS:
         raise ValueError(f"isolation must be one of {', '.join(ISOLATIONS)}, not {isolation!r}")
+    if (error := limits_error(time_limit, memory_mb)) is not None:
+        raise ValueError(error)
     start = time.monotonic()
     run = ExerciseRun(exercise, memory_mb=memory_mb)
     source = Path(folder) / f"{exercise}.py"

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from grader.registry import names
+
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parent.parent
 TOOL = REPO / "tools" / "autograder.py"
@@ -83,8 +85,8 @@ def test_bundle_layout(bundle):
     with zipfile.ZipFile(bundle) as archive:
         modes = {info.filename: stat.S_IMODE(info.external_attr >> 16) for info in archive.infolist()}
     assert modes["setup.sh"] == modes["run_autograder"] == 0o755
-    for name in ("_toc.yml", "pyproject.toml", "README.md", "solutions/grading.json", "grader/gradescope.py",
-                 "tests/grading/conftest.py", "data/MNIST/raw/train-images-idx3-ubyte"):
+    for name in ("_toc.yml", "pyproject.toml", "constraints.txt", "README.md", "solutions/grading.json",
+                 "grader/gradescope.py", "tests/grading/conftest.py", "data/MNIST/raw/train-images-idx3-ubyte"):
         assert name in modes
     assert not [name for name in modes if "__pycache__" in name or name.startswith((".", "exercises/", "dist/"))
                 or "/." in name]
@@ -102,7 +104,11 @@ def test_build_refusals(bundle, tmp_path):
 def test_solutions_get_every_point(graded):
     results = graded["solutions"]
     assert results["score"] == sum(test["max_score"] for test in results["tests"]) > 0
-    assert results["output"] == "every check passed"
+    # What students see at once says nothing of the checks against the reference, not even that they passed.
+    hidden = sum(test["visibility"] == "after_published" for test in results["tests"])
+    assert sorted(results["output"].splitlines()) == sorted(
+        [*(f"{exercise}: every public check passed" for exercise in names()),
+         f"{hidden} checks against the reference solution are graded after the grades are published."])
 
 
 def test_stubs_get_none(graded):
@@ -120,6 +126,25 @@ def test_results_shape(graded):
         assert {test["visibility"] for test in results["tests"]} == {"visible", "after_published"}
     maxima = {name: [test["max_score"] for test in results["tests"]] for name, results in graded.items()}
     assert maxima["solutions"] == maxima["exercises"]
+
+
+def test_a_grader_that_dies_still_writes_results(bundle, tmp_path):
+    """Killed (the container out of memory, say) before it wrote results.json: run_autograder writes one of zero
+    points that says so, rather than Gradescope's "the autograder failed to execute"."""
+    root = tmp_path / "autograder"
+    unzip(bundle, root / "source")
+    (root / "results").mkdir(parents=True)
+    (root / "results" / "results.json").write_text('{"score": 40}')  # a stale one is not taken for this run's
+    killed = tmp_path / "killed"
+    killed.write_text("#!/bin/sh\nkill -9 $$\n")
+    killed.chmod(0o755)
+    done = subprocess.run([str(root / "source" / "run_autograder")], cwd=root, capture_output=True, text=True,
+                          env={**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": str(killed)},
+                          timeout=60)
+    assert done.returncode == 137
+    results = json.loads((root / "results" / "results.json").read_text())
+    assert results["score"] == 0 and results["tests"] == [] and results["stdout_visibility"] == "hidden"
+    assert "could not be graded" in results["output"] and "ran out of memory" in results["output"]
 
 
 def test_user_isolation(bundle, cache):

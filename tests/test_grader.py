@@ -285,8 +285,8 @@ def test_bad_command_lines_are_one_clear_error(tmp_path):
                           (["solutions", "--csv", str(tmp_path / "taken.csv")], "exists: pass --resume"),
                           (["solutions", "--csv", str(tmp_path / "folder.csv")], "is a folder"),
                           (["solutions", "--csv", "/no/such/dir/g.csv"], "cannot be written"),
-                          (["solutions", "--csv", "g.csv", "--timeout", "nan"], "--timeout must be"),
-                          (["solutions", "--csv", "g.csv", "--timeout", "inf"], "--timeout must be"),
+                          (["solutions", "--csv", "g.csv", "--timeout", "nan"], "--time-limit must be"),
+                          (["solutions", "--csv", "g.csv", "--timeout", "inf"], "--time-limit must be"),
                           (["solutions", "--csv", "g.csv", "--jobs", "0"], "--jobs must be")]:
         done = subprocess.run([sys.executable, "-m", "grader", *args], cwd=REPO, capture_output=True, text=True,
                               timeout=600)

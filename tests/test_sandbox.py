@@ -1,13 +1,20 @@
 """The grader's sandbox and wire, on small modules (no solutions needed: these stay in the students' copy)."""
 import json
 import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 import torch
 
 from ae.paths import course_root
 from grader import wire
-from grader.sandbox import ProbeFailed, bwrap_works, parse_record, run_exercise
+from grader.sandbox import (DEFAULT_MEMORY_MB, MAX_MEMORY_MB, MAX_TIME_LIMIT, ProbeFailed, bwrap_works, limits_error,
+                            parse_record, run_exercise)
 
 needs_bwrap = pytest.mark.skipif(not bwrap_works(), reason="bubblewrap cannot make a sandbox here")
 
@@ -130,3 +137,87 @@ def test_the_sandbox_shows_nothing_of_the_course_but_ae_and_grader(tmp_path):
     listed = seen.pop("listed")
     assert seen == {path: path.startswith(("/course/ae", "/course/grader", "/submission")) for path in paths}
     assert set(listed) <= {".venv"}  # the course's own Python environment, when it lives there
+
+
+@pytest.mark.parametrize("time_limit, memory_mb, wrong", [
+    (0, 2000, "--time-limit"), (-1, None, "--time-limit"), (MAX_TIME_LIMIT + 1, 2000, "--time-limit"),
+    (float("nan"), 2000, "--time-limit"), (float("inf"), None, "--time-limit"), ("60", None, "--time-limit"),
+    (60, 0, "--memory-limit"), (60, MAX_MEMORY_MB + 1, "--memory-limit"), (60, 1.5, "--memory-limit"),
+])
+def test_the_limits_have_one_range(tmp_path, time_limit, memory_mb, wrong):
+    """One range for the limits, wherever they are given: above 0 and at most a day (86400 s included, which
+    ``ae.grade --timeout`` accepts) and at most MAX_MEMORY_MB."""
+    assert limits_error(time_limit, memory_mb).startswith(wrong)
+    with pytest.raises(ValueError, match=wrong):
+        run_exercise(tmp_path, "latent_size", time_limit=time_limit,
+                     memory_mb=DEFAULT_MEMORY_MB if memory_mb is None else memory_mb)
+
+
+def test_the_largest_limits_are_in_range(tmp_path):
+    assert MAX_TIME_LIMIT == 86400 and limits_error(MAX_TIME_LIMIT, MAX_MEMORY_MB) is None
+    assert limits_error(0.5) is None and limits_error(86400, None) is None
+    run = run_exercise(tmp_path, "latent_size", time_limit=86400, memory_mb=MAX_MEMORY_MB)
+    assert run.failure["kind"] == "missing"
+
+
+LOOKS_AROUND = """import os, sys
+SEEN = {{"prefix": sys.prefix, "tmp": sorted(os.listdir("/tmp")), "root": sorted(os.listdir({root!r})),
+        "secret": os.path.exists({secret!r})}}
+GRID = (2,)
+TARGET_MSE = 0.0
+class B:
+    def asdict(self): return SEEN
+BUDGET = B()
+"""
+GRADES_ONE_PROBE = """import json, sys
+from grader.sandbox import run_exercise
+run = run_exercise(sys.argv[1], "latent_size", time_limit=60)
+print(json.dumps(run.failure or run.value("constants")["BUDGET"]))
+"""
+
+
+@needs_bwrap
+def test_a_python_under_tmp_grades_and_shows_nothing_else_of_tmp():
+    """A course checked out under /tmp: its venv (so the grader's Python) lives under the host's /tmp, which the
+    sandbox's own scratch /tmp would hide. Made cheaply: this venv, seen through a link in a folder under /tmp, is
+    the grader's Python (sys.prefix is the link's path, as it would be for a venv created there), grading one probe
+    with bubblewrap. The sandbox must show that venv at its own path and nothing else of the host's /tmp."""
+    if sys.prefix == sys.base_prefix:
+        pytest.skip("the tests do not run in a virtual environment")
+    root = Path(tempfile.mkdtemp(prefix="ae-course-", dir="/tmp"))
+    try:
+        venv = root / "venv"
+        venv.symlink_to(Path(sys.prefix))
+        secret = root / "secret.txt"
+        secret.write_text("the host's /tmp")
+        write(root / "s", "latent_size.py", LOOKS_AROUND.format(root=str(root), secret=str(secret)))
+        python = venv / "bin" / Path(sys.executable).name
+        done = subprocess.run([str(python), "-c", GRADES_ONE_PROBE, str(root / "s")], cwd=course_root(),
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stdout + done.stderr
+        seen = json.loads(done.stdout.splitlines()[-1])
+        host = set(os.listdir("/tmp")) - {root.name}  # the sandbox's own files in its /tmp (torch's) are not there
+        tmp = seen.pop("tmp")
+        assert root.name in tmp and host.isdisjoint(tmp), tmp
+        assert seen == {"prefix": str(venv), "root": ["venv"], "secret": False}
+    finally:
+        shutil.rmtree(root)
+
+
+@pytest.mark.parametrize("option, value, accepted", [("--time-limit", str(MAX_TIME_LIMIT), True),
+                                                     ("--time-limit", str(MAX_TIME_LIMIT + 1), False)])
+def test_the_checks_take_the_limits_in_the_one_range(option, value, accepted):
+    """``pytest tests/grading`` (which ``ae.grade`` runs with its own limits) takes what the batch takes."""
+    done = subprocess.run([sys.executable, "-m", "pytest", "tests/grading", "--collect-only", "-q", "-p",
+                           "no:cacheprovider", "-o", "addopts=", option, value], cwd=course_root(),
+                          capture_output=True, text=True, timeout=300)
+    assert (done.returncode == 0) is accepted, done.stdout[-2000:] + done.stderr[-2000:]
+    if not accepted:
+        assert limits_error(float(value)) in done.stdout + done.stderr
+
+
+def test_the_autograder_takes_the_limits_in_the_one_range(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "grader.gradescope", "--root", str(tmp_path), "--time-limit",
+                           str(MAX_TIME_LIMIT + 1)], cwd=course_root(), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2 and limits_error(MAX_TIME_LIMIT + 1) in done.stderr
+    assert not (tmp_path / "results").exists()
