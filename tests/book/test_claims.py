@@ -6,17 +6,17 @@ import pytest
 from bs4 import BeautifulSoup
 
 GONE = {
-    "further/experiments.html": ["differs from that run only in its training images"],
-    "further/hinton2006.html": ["a third of the variance", "the data and the measure are the same as in the paper",
+    "book/further/experiments.html": ["differs from that run only in its training images"],
+    "book/further/hinton2006.html": ["a third of the variance", "the data and the measure are the same as in the paper",
                                 "about three times as fast"],
-    "further/latent_space.html": ["sit in clusters next to each other", "12 times fewer numbers",
+    "book/further/latent_space.html": ["sit in clusters next to each other", "12 times fewer numbers",
                                   "about the same information in"],
-    "further/vae.html": ["most are digits", "lives somewhere else in code space", "live somewhere else in code space",
+    "book/further/vae.html": ["most are digits", "lives somewhere else in code space", "live somewhere else in code space",
                          "every point of the plane decodes", "the same code would estimate a true ELBO"],
-    "further/fashion_mnist.html": ["only a little better than the best linear code",
+    "book/further/fashion_mnist.html": ["only a little better than the best linear code",
                                    "One reason shows in the average pixel"],
-    "exercises/denoising.html": ["a denoiser can fill the holes", "its holes filled"],
-    "intro.html": ["nothing is typed by hand"],
+    "book/exercises/denoising.html": ["a denoiser can fill the holes", "its holes filled"],
+    "book/intro.html": ["nothing is typed by hand"],
 }
 # The exercise's answers, once published by ae.noise (its API entry and its [source] page).
 CORRUPTIONS = re.compile(r"\bGaussianNoise\b|noise\.Masking\b|\bMasking\(|class Masking\b")
