@@ -26,7 +26,7 @@ def _run(what: str, call):
     try:
         return call(), None
     except NotImplementedError:
-        return None, f"{what} is not written yet: replace the `raise NotImplementedError` with your code."
+        return None, f"{what} is not written yet: replace the raise NotImplementedError with your code."
     except Exception as error:  # noqa: BLE001 - any error of the learner's code becomes one line
         return None, f"{what} raised {type(error).__name__}: {error}"
 
@@ -45,7 +45,7 @@ def check_net(model_class, latent_size: int = 64, hidden=(256,), activation: str
     if not isinstance(model, nn.Module):
         return _verdict(False, f"expected a torch.nn.Module, got {type(model).__name__}")
     if _shapes(model) != _shapes(reference):
-        return _verdict(False, f"your weights have the shapes {_shapes(model)}, `ae.Net`'s {_shapes(reference)}: "
+        return _verdict(False, f"your weights have the shapes {_shapes(model)}, ae.Net's {_shapes(reference)}: "
                                "each Linear(inputs, outputs) gives a weight (outputs, inputs) and a bias (outputs,)")
     with torch.no_grad():
         for mine, theirs in zip(model.parameters(), reference.parameters()):
@@ -57,13 +57,13 @@ def check_net(model_class, latent_size: int = 64, hidden=(256,), activation: str
     if not isinstance(output, torch.Tensor) or output.shape != images.shape:
         shape = tuple(output.shape) if isinstance(output, torch.Tensor) else type(output).__name__
         return _verdict(False, f"forward gave {shape} for images {tuple(images.shape)}: return the input's shape "
-                               "(`.view_as(x)`)")
+                               "(.view_as(x))")
     difference = (output - reference(images)).abs().max().item()
     if difference > TOLERANCE:
-        return _verdict(False, f"with `ae.Net`'s weights, your reconstructions differ from its own by up to "
+        return _verdict(False, f"with ae.Net's weights, your reconstructions differ from its own by up to "
                                f"{difference:.3g}: check the activation between the layers (none on the code) and "
                                "the sigmoid at the end")
-    return _verdict(True, f"the same layers as `ae.Net` and, with its weights, the same reconstructions (within "
+    return _verdict(True, f"the same layers as ae.Net and, with its weights, the same reconstructions (within "
                           f"{TOLERANCE:g}).")
 
 
@@ -96,9 +96,9 @@ def check_train_step(step) -> bool:
         if difference > TOLERANCE:
             hint = ("zero the gradients (optimizer.zero_grad()) before loss.backward(): they add up otherwise"
                     if number == 2 else "one forward, one backward and one optimizer.step() per call")
-            return _verdict(False, f"after step {number} your weights differ from `ae.train_step`'s by up to "
+            return _verdict(False, f"after step {number} your weights differ from ae.train_step's by up to "
                                    f"{difference:.3g}: {hint}")
-    return _verdict(True, "the same losses and weights as `ae.train_step` after two steps.")
+    return _verdict(True, "the same losses and weights as ae.train_step after two steps.")
 
 
 def check_test_loss(test_loss) -> bool:
@@ -129,4 +129,4 @@ def check_test_loss(test_loss) -> bool:
                                f"{expected:.6f}{hint}")
     if not model.training:
         return _verdict(False, "the model was left in evaluation mode: call model.train() before returning")
-    return _verdict(True, f"the mean squared error over all the images, {expected:.6f}, as `ae.evaluate` gives.")
+    return _verdict(True, f"the mean squared error over all the images, {expected:.6f}, as ae.evaluate gives.")
