@@ -52,7 +52,7 @@ EXPECTED = {
     "exits": ({"latent_size": ALL, "denoising": ALL, "activation": (
         "test_compare_activations_gives_one_validation_mse_per_name", "test_same_seed_same_numbers",
         "test_train_and_evaluate_builds_its_model_with_get_activation", "test_comparison_matches_the_reference",
-        "test_chosen_activation_matches_the_reference",
+        "test_chosen_activation_matches_the_reference", "test_train_and_evaluate_uses_the_splits_it_is_given",
         "test_test_mse_of_the_chosen_activation_matches_the_reference")}, "exit"),
     "syntax_error": ({e: ALL for e in names()}, "SyntaxError"),
     # latent_size is right and prints fake results: full points; activation prints fake records only: zero.
@@ -91,7 +91,9 @@ EXPECTED = {
     "patches_grader": ({e: ALL for e in names()}, "did not finish"),
     "escapes": ({e: ALL for e in names()}, "NotImplementedError"),
     # It writes into everything it can reach, its own channel to the grader included: refused.
-    "writes_everywhere": ({e: ALL for e in names()}, "refused"),
+    # Its walk of every folder it can see ends in a refused record, or, where the course and its venv live under
+    # /tmp (shown to the sandbox, read-only), in the time limit: nothing either way.
+    "writes_everywhere": ({e: ALL for e in names()}, ("refused", "time limit")),
     # Numbers remembered from the public inputs fail against the instructor's seed (the chosen size with them).
     "memorised": ({"activation": ALL, "denoising": ALL, "latent_size": (
         "test_same_seed_same_numbers", "test_sweep_matches_the_reference",
@@ -197,7 +199,8 @@ def test_each_submission_gets_the_points_it_deserves(graded, name):
     assert {e: int(row[e]) for e in names()} == points, row
     assert int(row["total"]) == sum(points.values())
     assert int(row["max"]) == sum(sum(checks.values()) for checks in check_points().values())
-    assert EXPECTED[COPIES.get(name, name)][1] in row["notes"], row["notes"]
+    words = EXPECTED[COPIES.get(name, name)][1]
+    assert any(word in row["notes"] for word in ((words,) if isinstance(words, str) else words)), row["notes"]
 
 
 def test_a_failure_on_one_submission_stays_on_its_row(graded):
