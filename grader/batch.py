@@ -34,7 +34,7 @@ from pathlib import Path
 
 from ae.paths import atomic_write
 
-from . import reference
+from . import limits, reference
 from .gradescope import write_results
 from .registry import names
 from .sandbox import (DEFAULT_MEMORY_MB, DEFAULT_TIME_LIMIT, MAX_MEMORY_MB, MAX_TIME_LIMIT, bwrap_works,
@@ -72,6 +72,9 @@ def build_parser() -> Parser:
     parser.add_argument("--memory-limit", "--memory", dest="memory", type=int, default=DEFAULT_MEMORY_MB, metavar="MB",
                         help=f"memory each exercise of a submission may take, beyond what torch and the data take "
                              f"(address space, above 0 and at most {MAX_MEMORY_MB}, default %(default)s)")
+    parser.add_argument("--submission-memory", type=int, default=None, metavar="MB",
+                        help="memory all the processes of one submission's grading may take together, where cgroups "
+                             f"allow it (default: --memory-limit + {limits.OVERHEAD_MB})")
     parser.add_argument("--seed", type=int, default=None,
                         help="seed of the grading inputs (default: the one in solutions/grading.json)")
     parser.add_argument("--unsafe-no-isolation", action="store_true",
@@ -87,22 +90,39 @@ def row_names(folders: list[Path]) -> list[str]:
 
 
 class Running:
-    """The grading processes now running, so that an interruption can stop them all."""
+    """The grading processes now running, so that an interruption can stop them all; with a ``protection``
+    (:mod:`grader.limits`), each runs in a cgroup of its own, with everything it starts, removed when it ends."""
 
-    def __init__(self):
+    def __init__(self, protection: limits.Protection | None = None):
         self.lock, self.processes, self.stopped = threading.Lock(), set(), False
+        self.protection, self.groups, self.oom_kills = protection, {}, {}
 
     def start(self, command, **options) -> subprocess.Popen:
         with self.lock:
             if self.stopped:
                 raise KeyboardInterrupt
-            process = subprocess.Popen(command, start_new_session=True, **options)
+            group = self.protection.group() if self.protection is not None else None
+            try:
+                process = subprocess.Popen(group.wrap(command) if group else command, start_new_session=True,
+                                           **options)
+            except BaseException:
+                if group is not None:
+                    self.protection.release(group)
+                raise
+            if group is not None:
+                group.started(process.pid)
+                self.groups[process] = group
             self.processes.add(process)
         return process
 
     def finish(self, process) -> None:
+        """Forget a process that ended: kill what is left of what it started, remove its cgroup and keep how many
+        of its processes the kernel killed for the memory limit (``oom_kills``)."""
         with self.lock:
             self.processes.discard(process)
+            group = self.groups.pop(process, None)
+        if group is not None:
+            self.oom_kills[process.pid] = self.protection.release(group)
 
     def stop(self) -> None:
         with self.lock:
@@ -112,6 +132,9 @@ class Running:
                     os.killpg(process.pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
+            groups = list(self.groups.values())
+        for group in groups:
+            group.kill()
 
 
 def grade_one(folder: Path, work: Path, timeout: float, memory: int | None, seed: int | None, isolation: str,
@@ -280,6 +303,8 @@ def main(argv=None) -> int:
         parser.error("--jobs must be from 1 to 64")
     if (error := limits_error(args.timeout, args.memory)) is not None:
         parser.error(error)
+    if args.submission_memory is not None and not 0 < args.submission_memory <= MAX_MEMORY_MB:
+        parser.error(f"--submission-memory must be a whole number of MB above 0 and at most {MAX_MEMORY_MB}")
     if not CHECKS.is_dir():
         parser.error(f"{CHECKS} is missing: the checks are needed to grade")
     isolation = "bwrap" if bwrap_works() else None
@@ -301,8 +326,10 @@ def main(argv=None) -> int:
     todo = [(name, folder) for name, folder in zip(rows, folders) if name not in sheet.rows]
     if args.resume:
         print(f"resuming: {len(rows) - len(todo)} of {len(rows)} submissions already graded", file=sys.stderr)
-    running, failed = Running(), False
-    with tempfile.TemporaryDirectory(prefix="grader-") as work, ThreadPoolExecutor(args.jobs) as pool:
+    protection = limits.protect(limits.plan(args.memory, args.jobs, args.submission_memory))
+    print(protection.line(), file=sys.stderr, flush=True)
+    running, failed = Running(protection), False
+    with protection, tempfile.TemporaryDirectory(prefix="grader-") as work, ThreadPoolExecutor(args.jobs) as pool:
         try:
             if reference.available():
                 try:

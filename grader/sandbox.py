@@ -35,6 +35,7 @@ from ae.paths import data_dir
 
 import grader
 
+from . import limits
 from .registry import exercise as find_exercise
 from .wire import Refused, decode
 
@@ -269,11 +270,18 @@ def parse_record(line: bytes, nonce: str, probe: str) -> dict:
     return {"error": error}
 
 
-def _ended(process: subprocess.Popen, during: str) -> str:
+def _ended(process: subprocess.Popen, during: str, memory_before=None) -> str:
+    """Why the sandbox's process ended during a call, in a student's words. ``memory_before``: the memory limit of
+    the submission's cgroup and its kills when the run started (``limits.memory_here``), where it has one."""
     try:
         code = process.wait(timeout=5)
     except subprocess.TimeoutExpired:
         code = None
+    memory_now = limits.memory_here() if memory_before is not None else None
+    if code in (-signal.SIGKILL, 128 + signal.SIGKILL) and memory_now is not None and \
+            memory_now[1] > memory_before[1]:
+        return (f"{during} ran out of memory: the submission's processes together took more than the "
+                f"{memory_now[0]} MB a submission may take in all, and the system stopped them")
     status = f"killed by {signal.Signals(-code).name}" if code is not None and code < 0 else f"exit status {code}"
     return (f"the process ended during {during} ({status}: does the code call exit(), sys.exit() or os._exit(), "
             "or close the grader's channel?)")
@@ -307,6 +315,7 @@ def run_exercise(folder, exercise: str, seed: int = 0, time_limit: float = DEFAU
 
 def _run(run: ExerciseRun, work: Path, seed: int, time_limit: float, memory_mb: int, isolation: str) -> None:
     probes = find_exercise(run.exercise).probes(seed)
+    memory_before = limits.memory_here()  # in a batch's cgroup: its limit, and the kernel's kills so far
     read_fd, write_fd = os.pipe()
     options = {"stdin": subprocess.PIPE, "pass_fds": (write_fd,), "start_new_session": True}
     uid = None
@@ -339,7 +348,7 @@ def _run(run: ExerciseRun, work: Path, seed: int, time_limit: float, memory_mb: 
     os.close(write_fd)
     reader = _Reader(read_fd)
     try:
-        _converse(run, process, reader, probes, config, time_limit)
+        _converse(run, process, reader, probes, config, time_limit, memory_before)
     finally:
         os.close(read_fd)
         try:
@@ -352,7 +361,8 @@ def _run(run: ExerciseRun, work: Path, seed: int, time_limit: float, memory_mb: 
             _kill_user(uid)
 
 
-def _converse(run: ExerciseRun, process, reader: _Reader, probes, config: dict, time_limit: float) -> None:
+def _converse(run: ExerciseRun, process, reader: _Reader, probes, config: dict, time_limit: float,
+              memory_before=None) -> None:
     try:
         process.stdin.write((json.dumps(config) + "\n").encode())
         process.stdin.flush()
@@ -386,7 +396,7 @@ def _converse(run: ExerciseRun, process, reader: _Reader, probes, config: dict, 
                                                          f"more than {MAX_RECORD_BYTES} bytes"}
             return
         if line == "closed":
-            run.failure = {"kind": "ended", "message": _ended(process, call)}
+            run.failure = {"kind": "ended", "message": _ended(process, call, memory_before)}
             return
         try:
             record = parse_record(line, nonce, name)

@@ -17,7 +17,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 LEFT_OUT = ["solutions/*", "tests/submissions/*", "tests/test_grader.py", "tests/test_release.py",
             "tests/test_autograder.py", "grader/exercises/*/test_reference.py", "grader/autograder/*",
-            "tools/autograder.py", "tests/test_gradescope_*.py"]
+            "tools/autograder.py", "tests/test_gradescope_*.py",
+            "tests/test_limits.py"]
 NOTE = ("> This is the students' copy of the course, written by `make release`: the reference solutions and the "
         "checks that compare with them are left out. `pytest tests/grading` checks your exercises' interfaces "
         "and behaviour.\n\n")
