@@ -3,21 +3,24 @@
 Trained models (`trained`) and the grader's reference records use the same helper: the entry's name is a
 digest of what decides the result (the arguments, the code, the torch version), the first process computes it
 while the others wait on a lock, the file is written atomically, and a corrupt entry is computed again.
+`cached` does not import torch (the grader's process that reads its records runs without it).
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import sys
+from importlib.metadata import version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
 from filelock import FileLock
 
 from .hparams import HParams
-from .model import Net
 from .paths import atomic_write, cache_dir
-from .train import fit, get_device
+
+if TYPE_CHECKING:
+    from .model import Net
 
 # The files whose code decides what training produces: a change to any of them retrains.
 TRAINING_CODE = tuple(Path(__file__).parent / name for name in ("data.py", "hparams.py", "model.py", "train.py"))
@@ -29,6 +32,8 @@ class CheckpointError(ValueError):
 
 def save_checkpoint(path, model: Net, hp: HParams, logs: dict) -> None:
     """Write the weights, hyperparameters and logs of a run to `path` (atomically)."""
+    import torch
+
     state = {"hparams": hp.asdict(), "state_dict": model.state_dict(), "logs": logs}
     atomic_write(path, lambda tmp: torch.save(state, tmp))
 
@@ -38,6 +43,11 @@ def load_checkpoint(path, device=None):
 
     Only tensors and plain data are read (`weights_only=True`); any other file raises `CheckpointError`.
     """
+    import torch
+
+    from .model import Net
+    from .train import get_device
+
     try:
         saved = torch.load(path, map_location=get_device(device), weights_only=True)
         hp = HParams(**saved["hparams"])
@@ -54,7 +64,7 @@ def load_checkpoint(path, device=None):
 
 def digest(key, files=()) -> str:
     """A short digest of `key` (JSON data), the contents of `files` and the torch version."""
-    hashed = hashlib.sha256(json.dumps([key, torch.__version__], sort_keys=True).encode())
+    hashed = hashlib.sha256(json.dumps([key, version("torch")], sort_keys=True).encode())
     for path in files:
         hashed.update(Path(path).read_bytes())
     return hashed.hexdigest()[:16]
@@ -91,6 +101,8 @@ def trained(hp: HParams | None = None, device=None, eval_every: int | None = Non
     `(model, logs)` pair just trained with `hp` by `fit`'s own steps (`reset`, the loaders,
     `train`), stored instead of training again when the cache has no entry yet (the book's step 14 does this).
     """
+    from .train import fit, get_device
+
     hp = hp or HParams()
     device = get_device(device)
     key = {"hparams": hp.asdict(), "eval_every": eval_every, "device": device.type}

@@ -60,11 +60,15 @@ def build_parser() -> Parser:
                              "of each submission goes to the folder FILE without .csv, plus .logs")
     parser.add_argument("--gradescope", metavar="OUTDIR",
                         help="also write OUTDIR/<submission>/results.json in Gradescope's format")
-    parser.add_argument("--force", action="store_true", help="replace the CSV, logs and Gradescope files if they exist")
+    parser.add_argument("--force", action="store_true",
+                        help="replace the CSV, logs, Gradescope files and --similarity report if they exist")
     parser.add_argument("--resume", action="store_true",
                         help="finish an interrupted batch: keep the rows already in --csv, grade only the others")
     parser.add_argument("--regrade", metavar="OLD_CSV",
                         help="at the end, print what changed for each submission against an earlier CSV")
+    parser.add_argument("--similarity", metavar="FILE.html",
+                        help="at the end, write a similarity report of the submissions (grader.similarity): FILE.html "
+                             "and the pairs above 0.5 in FILE.csv")
     parser.add_argument("--jobs", type=int, default=1, metavar="N", help="submissions graded at once (default 1)")
     parser.add_argument("--time-limit", "--timeout", dest="timeout", type=float, default=DEFAULT_TIME_LIMIT,
                         metavar="SECONDS", help=f"time limit of each exercise of a submission, above 0 and at most "
@@ -319,6 +323,10 @@ def main(argv=None) -> int:
         parser.error(str(error))
     rows = row_names(folders)
     check_outputs(parser, args, rows)
+    if args.similarity:
+        from .similarity import check_report
+        if (error := check_report(args.similarity, args.force or args.resume)) is not None:
+            parser.error(f"--similarity {error}")
     old = read_rows(args.regrade) if args.regrade else None
     logs = logs_folder(args.csv)
     logs.mkdir(exist_ok=True)
@@ -358,6 +366,12 @@ def main(argv=None) -> int:
     print_summary(logs, rows)
     if old is not None:
         print_changes(old, sheet.rows, rows)
+    if args.similarity:
+        from .similarity import write_report
+        try:
+            write_report(folders, args.similarity)
+        except ValueError as error:
+            print(f"no similarity report: {error}", file=sys.stderr)
     return 1 if failed else 0
 
 

@@ -1,10 +1,13 @@
-"""Helpers of the grading checks (``grader/exercises/*/test_*.py``): fail with a message a student can act on, compare numbers and tensors."""
+"""Helpers of the grading checks (``grader/exercises/*/test_*.py``): fail with a message a student can act on, compare numbers and tensors.
+
+The checks run outside the sandbox, without torch: a tensor a submission returned arrives as a numpy array
+(:mod:`grader.wire`)."""
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
-import torch
 
 from .exercises import RELATIVE_TOLERANCE
 from .sandbox import ProbeFailed
@@ -23,14 +26,14 @@ def is_number(value) -> bool:
 
 
 def is_tensor(value, shape=None) -> bool:
-    """A tensor, of ``shape`` if given."""
-    return isinstance(value, torch.Tensor) and (shape is None or tuple(value.shape) == tuple(shape))
+    """A tensor (a numpy array, as it arrived), of ``shape`` if given."""
+    return isinstance(value, np.ndarray) and (shape is None or tuple(value.shape) == tuple(shape))
 
 
 def same(a, b, atol: float = 1e-6) -> bool:
     """Two tensors of the same shape whose values agree within ``atol``."""
     return is_tensor(a) and is_tensor(b) and a.shape == b.shape and bool(
-        torch.allclose(a.double(), b.double(), rtol=0, atol=atol))
+        np.allclose(a.astype(np.float64), b.astype(np.float64), rtol=0, atol=atol))
 
 
 def within(value, reference: float, tolerance: float = RELATIVE_TOLERANCE) -> bool:
@@ -40,8 +43,8 @@ def within(value, reference: float, tolerance: float = RELATIVE_TOLERANCE) -> bo
 
 def show(value) -> str:
     """A short description of a returned value for a message."""
-    if isinstance(value, torch.Tensor):
-        return f"a tensor of shape {tuple(value.shape)}" if value.dim() else f"a 0-d tensor ({value.item():.5g})"
+    if is_tensor(value):
+        return f"a tensor of shape {tuple(value.shape)}" if value.ndim else f"a 0-d tensor ({value.item():.5g})"
     if isinstance(value, Unknown):
         return f"a {value.type_name}"
     if isinstance(value, float):
@@ -52,7 +55,7 @@ def show(value) -> str:
 
 def number_hint(value) -> str:
     """What to do when a test MSE is not a plain number."""
-    if isinstance(value, torch.Tensor):
+    if is_tensor(value):
         return " (return a Python float: use .item() on a 0-d tensor)"
     return ""
 

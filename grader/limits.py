@@ -527,12 +527,12 @@ def memory_here(mountinfo: str | None = None, cgroups: str | None = None) -> tup
 class Protection:
     """The limits per submission in force for one batch: a cgroup per submission (``group``), or none, and why."""
 
-    def __init__(self, limits: Limits, backend: Backend | None, reason: str = ""):
+    def __init__(self, limits: Limits, backend: Backend | None, reason: str = "", spare_main: bool = True):
         self.limits, self.backend, self.reason = limits, backend, reason
         self.groups: list[Group] = []
         self.lock, self.closed = threading.Lock(), threading.Event()
         self.watcher = None
-        if backend is not None and "memory" in backend.limited:
+        if backend is not None and "memory" in backend.limited and spare_main:
             self.watcher = threading.Thread(target=self.watch, name="grader-limits", daemon=True)
             self.watcher.start()
 
@@ -595,8 +595,10 @@ class Protection:
 
 
 def protect(limits: Limits, mountinfo: str | None = None, cgroups: str | None = None, root: bool | None = None,
-            scopes: bool = True) -> Protection:
-    """The best protection this machine offers a batch: cgroup v2, cgroup v1, systemd user scopes, or none."""
+            scopes: bool = True, spare_main: bool = True) -> Protection:
+    """The best protection this machine offers a batch: cgroup v2, cgroup v1, systemd user scopes, or none.
+    ``spare_main=False``: no watcher marks the processes of a group killable (a container's own choice, as on
+    Gradescope, where only the sandbox's ``oom_score_adj`` decides)."""
     mount_list, own = mounts(mountinfo), own_cgroups(cgroups)
     root = os.geteuid() == 0 if root is None else root
     if not mount_list:
@@ -607,7 +609,7 @@ def protect(limits: Limits, mountinfo: str | None = None, cgroups: str | None = 
         attempts.append(lambda: Scopes(limits, mount_list))
     for attempt in attempts:
         try:
-            return Protection(limits, attempt())
+            return Protection(limits, attempt(), spare_main=spare_main)
         except Unavailable as why:
             reasons.append(str(why))
     return Protection(limits, None, "; ".join(reasons))

@@ -11,16 +11,15 @@ import copy
 from dataclasses import dataclass
 from typing import Callable
 
-import torch
-from torch import nn
-
-from ae.data import exercise_datasets
-
 from .wire import type_name
 
 SAMPLE_IMAGES = 4  # test images the models and corruptions are run on
 FEWER_IMAGES = 256  # the training images of the probe that checks a function trains on the set it is given
 PUBLIC_SEED = 0  # the seed of the public inputs: the students' own checks and the book use it
+LINE = (-3.0, 3.0, 13)  # where the activations are compared: start, end and number of evenly spaced points
+
+# torch is imported by the functions that run inside the sandbox only: the grading process that defines the
+# probes and judges their values never loads it (see grader.wire).
 
 
 @dataclass(frozen=True)
@@ -45,6 +44,8 @@ class Inputs:
     """
 
     def __init__(self, seed: int = PUBLIC_SEED):
+        from ae.data import exercise_datasets
+
         self.seed = seed
         self._train, self._validation, self._test = exercise_datasets(None if seed == PUBLIC_SEED else seed)
 
@@ -65,15 +66,21 @@ class Inputs:
     def gray():
         """Uniform gray images (0.5 everywhere), shape ``(SAMPLE_IMAGES, 1, 28, 28)``: a corruption's statistics
         show on them."""
+        import torch
+
         return torch.full((SAMPLE_IMAGES, 1, 28, 28), 0.5)
 
     @staticmethod
     def line():
-        """Evenly spaced points from -3 to 3, where the activations are compared."""
-        return torch.linspace(-3, 3, 13)
+        """The points of ``LINE``, where the activations are compared."""
+        import torch
+
+        return torch.linspace(*LINE)
 
     @staticmethod
     def generator(seed: int):
+        import torch
+
         return torch.Generator().manual_seed(seed)
 
 
@@ -98,20 +105,24 @@ def _copy(dataset):
     return fresh
 
 
-@torch.no_grad()
 def describe_model(model, images):
     """What a returned model is and does: its type, its output on ``images`` and, if it has ``encode``, the codes."""
-    facts = {"type": type_name(model), "is_module": isinstance(model, nn.Module)}
+    import torch
+
+    facts = {"type": type_name(model), "is_module": isinstance(model, torch.nn.Module)}
     if facts["is_module"]:
         model.eval()
-        facts["output"] = model(images)
-        facts["code"] = model.encode(images) if callable(getattr(model, "encode", None)) else None
+        with torch.no_grad():
+            facts["output"] = model(images)
+            facts["code"] = model.encode(images) if callable(getattr(model, "encode", None)) else None
     return facts
 
 
 def describe_activation(module, line):
     """What a returned activation is and does: its type and its output on ``line``."""
-    facts = {"type": type_name(module), "is_module": isinstance(module, nn.Module)}
+    import torch
+
+    facts = {"type": type_name(module), "is_module": isinstance(module, torch.nn.Module)}
     if facts["is_module"]:
         facts["output"] = module(line)
     return facts

@@ -175,7 +175,11 @@ def _environment(home: str, data: str) -> dict:
 
 
 def _bootstrap(course: str) -> list[str]:
-    code = f"import sys; sys.path.insert(0, {course!r}); from grader.child import main; main()"
+    """The sandbox's Python command. Before it loads torch, it asks the kernel to kill it first when memory runs
+    out (``oom_score_adj`` 1000, inherited by what it starts), so that a container or cgroup out of memory (on
+    Gradescope: the whole container) loses the submission's process, not the grader that reports the points."""
+    code = (f"import sys\ntry:\n    open('/proc/self/oom_score_adj', 'w').write('1000')\nexcept OSError:\n    pass\n"
+            f"sys.path.insert(0, {course!r})\nfrom grader.child import main\nmain()")
     return [sys.executable, "-I", "-c", code]
 
 

@@ -50,15 +50,17 @@ def unzip(bundle: Path, folder: Path) -> None:
             path.chmod(stat.S_IMODE(info.external_attr >> 16))
 
 
-def autograde(bundle: Path, cache: Path, root: Path, submission: dict[str, Path], *args: str, **env: str):
-    """``(results.json, the finished process)`` of run_autograder on the files ``submission`` (name -> file)."""
+def autograde(bundle: Path, cache: Path, root: Path, submission: dict[str, Path], *args: str, container=(),
+              **env: str):
+    """``(results.json, the finished process)`` of run_autograder on the files ``submission`` (name -> file);
+    ``container``: the command that runs it (``tools/container.py``'s), else it runs as it is."""
     unzip(bundle, root / "source")
     (root / "submission").mkdir(parents=True)
     for name, path in submission.items():
         shutil.copyfile(path, root / "submission" / name)
     environment = {**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": sys.executable,
                    "AE_CACHE_DIR": str(cache), **env}
-    done = subprocess.run([str(root / "source" / "run_autograder"), *args], cwd=root, env=environment,
+    done = subprocess.run([*container, str(root / "source" / "run_autograder"), *args], cwd=root, env=environment,
                           capture_output=True, text=True, timeout=TIME_LIMIT)
     results = root / "results" / "results.json"
     assert results.is_file(), done.stdout + done.stderr
@@ -173,3 +175,46 @@ def test_user_isolation(bundle, cache):
             assert stat.S_IMODE(private.stat().st_mode) == 0o700
     finally:
         shutil.rmtree(folder)
+
+
+# --- Gradescope's default container: 768 MB and half a CPU -----------------------------------------------------
+
+
+def in_default_container(bundle, cache, root: Path, submission: dict[str, Path]):
+    """``(results.json, what tools/container.py measured)`` of run_autograder in a cgroup of Gradescope's default
+    size; skipped, with tools/container.py's line, where no such cgroup can be made."""
+    container = [sys.executable, str(REPO / "tools" / "container.py"), "--"]
+    probe = subprocess.run([*container, "true"], capture_output=True, text=True, timeout=60)
+    if probe.returncode == 3:
+        pytest.skip(probe.stderr.strip())
+    results, done = autograde(bundle, cache, root, submission, container=container)
+    measured = json.loads(done.stderr.strip().splitlines()[-1])
+    return results, measured, done
+
+
+def test_gradescopes_default_container_grades_the_solutions(graded, bundle, cache, tmp_path):
+    """768 MB and half a CPU for everything (the grading process holds no torch: the sandbox's process fits
+    beside it), well inside Gradescope's default time limit of 10 minutes."""
+    results, measured, done = in_default_container(bundle, cache, tmp_path / "autograder",
+                                                   python_files(REPO / "solutions"))
+    assert measured["status"] == 0 and measured["oom_kills"] == 0, (measured, done.stdout + done.stderr)
+    assert results["score"] == graded["solutions"]["score"] > 0, results["output"]
+    assert measured["seconds"] < 300, measured
+
+
+def test_a_submission_out_of_memory_in_the_default_container_is_told_so(graded, bundle, cache, tmp_path):
+    """The kernel kills the sandbox's process (oom_score_adj 1000), not the grader: results.json says which call
+    ran out of memory, and the other exercises keep their points."""
+    submission = python_files(REPO / "solutions")
+    hog = tmp_path / "denoising.py"
+    hog.write_text((REPO / "solutions" / "denoising.py").read_text() + "\n\n"
+                   + (REPO / "tests" / "submissions" / "memory" / "denoising.after_solution.py").read_text())
+    results, measured, done = in_default_container(bundle, cache, tmp_path / "autograder",
+                                                   {**submission, "denoising.py": hog})
+    assert measured["oom_kills"] >= 1 and measured["status"] == 0, (measured, done.stdout + done.stderr)
+    assert "denoising: train_denoiser" in results["output"] and "ran out of memory" in results["output"], \
+        results["output"]
+    full = {test["name"]: test["max_score"] for test in graded["solutions"]["tests"]}
+    for test in results["tests"]:
+        if not test["name"].startswith("denoising"):
+            assert test["score"] == full[test["name"]], test

@@ -8,6 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -24,7 +25,10 @@ def test_wire_carries_values_as_they_left():
     back = wire.decode(json.loads(json.dumps(wire.encode(value))))
     assert set(back) == {8, "codes", "name"} and back["name"] == [None, True, "relu"]
     assert back[8][0] == 0.5 and math.isnan(back[8][1]) and isinstance(back[8], tuple)
-    assert torch.equal(back["codes"], value["codes"]) and back["codes"].dtype == torch.float32
+    assert isinstance(back["codes"], np.ndarray) and back["codes"].dtype == np.float32  # the checks run without torch
+    assert (back["codes"] == value["codes"].numpy()).all() and back["codes"].shape == (2, 3)
+    bf16 = wire.decode(wire.encode(torch.tensor([0.1, -2.5], dtype=torch.bfloat16)))
+    assert bf16.dtype == np.float32 and bf16.tolist() == torch.tensor([0.1, -2.5], dtype=torch.bfloat16).tolist()
     assert wire.decode(wire.encode(object())) == wire.Unknown("object")
 
 
@@ -221,3 +225,22 @@ def test_the_autograder_takes_the_limits_in_the_one_range(tmp_path):
                            str(MAX_TIME_LIMIT + 1)], cwd=course_root(), capture_output=True, text=True, timeout=300)
     assert done.returncode == 2 and limits_error(MAX_TIME_LIMIT + 1) in done.stderr
     assert not (tmp_path / "results").exists()
+
+
+def test_the_grading_process_never_imports_torch():
+    """What runs outside the sandbox (the plugin, the checks of every exercise, the probes' definitions, the
+    batch and Gradescope commands, the reference records' cache) holds no torch: it needs little memory beside
+    the sandbox's process (Gradescope's default container has 768 MB for both)."""
+    code = """import importlib, json, sys
+import grader.batch, grader.gradescope, grader.plugin, grader.reference
+from grader import wire
+from grader.registry import check_files, exercise, names
+for name in names():
+    exercise(name).probes(1)
+    for path in check_files(name):
+        importlib.import_module(f"grader.exercises.{name}.{path.stem}")
+wire.decode({"tensor": [0.5, 1.0], "shape": [2], "dtype": "bfloat16"})
+print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] == "torch")))"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == []

@@ -11,6 +11,7 @@ the instructor's seed: upload it to Gradescope only.
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 import zipfile
@@ -78,6 +79,20 @@ def main(argv=None) -> None:
     atomic_write(out, lambda tmp: write_zip(tmp, files))
     print(f"autograder: {out} ({len(files)} files, {out.stat().st_size / 2**20:.1f} MiB): upload it to Gradescope "
           "as the autograder of a programming assignment")
+    print(f"autograder: {container_settings()}")
+
+
+def container_settings(path: Path = REPO / "results" / "gradescope.json") -> str:
+    """The container settings the autograder needs, as ``benchmarks/gradescope.py`` measured them."""
+    try:
+        measured = json.loads(path.read_text())["container"]
+    except (OSError, ValueError, KeyError) as error:
+        return f"no measured container size ({path.name}: {type(error).__name__}; run benchmarks/gradescope.py)"
+    cpus = f"{measured['cpus']:g} CPU"
+    return (f"Gradescope's container settings: {measured['memory_mb']} MB and {cpus} suffice (measured by "
+            f"benchmarks/gradescope.py: a correct submission got {measured['score']:g} / {measured['max_score']:g} in "
+            f"{measured['seconds']:.0f} s, peak memory {measured['peak_mb']} MB); keep the autograder timeout at its "
+            "default 10 minutes or more")
 
 
 if __name__ == "__main__":
