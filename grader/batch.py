@@ -1,17 +1,18 @@
 """Grade a class: ``python -m grader DIR [DIR ...] --csv grades.csv [--gradescope OUTDIR] [--jobs N] [--resume]``.
 
-Every submission folder (laid out like ``exercises/``) is copied, then graded by the checks of the exercise
-folders, run by pytest in a process of its own; each exercise of the submission runs in an isolated process
-(:mod:`grader.sandbox`). The points come from the suite's report, which that pytest process writes in a folder
-no submission can see. The reference records are computed once, before the class, outside any sandbox. One
-row per submission: the points per exercise, the total, and a short reason where an exercise lost points; a
-failure while grading one submission, the grader's own included, is reported on its row and the batch goes on.
+Every submission folder (laid out like ``exercises/``) is graded by :func:`grader.submission.grade`, as
+Gradescope's autograder grades one: the checks of the exercise folders run by pytest in a process of its own,
+each exercise of the submission in an isolated process (:mod:`grader.sandbox`). The reference records are
+computed once, before the class, outside any sandbox. One row per submission: the points per exercise, the
+total, and a short reason where an exercise lost points; a failure while grading one submission, the grader's
+own included, is reported on its row and the batch goes on.
 
 Each row is added to the CSV as soon as its submission is graded, with a progress line, its log file (the
-checks' messages) and its report in the logs folder (``grades.logs/`` beside ``grades.csv``): an interrupted
-batch keeps what it graded, and ``--resume`` grades only the submissions the CSV lacks. At the end the CSV is
-written again in the order of the arguments, with a summary of how often each check failed across the class,
-and, with ``--regrade OLD.csv``, what changed for each submission.
+checks' messages, then the end of what its code printed) and its report in the logs folder (``grades.logs/``
+beside ``grades.csv``): an interrupted batch keeps what it graded, and ``--resume`` grades only the
+submissions the CSV lacks. At the end the CSV is written again in the order of the arguments, with a summary of
+how often each check failed across the class, and, with ``--regrade OLD.csv``, what changed for each
+submission; ``--similarity`` adds a report of the submissions' similarity (:mod:`grader.similarity`).
 """
 from __future__ import annotations
 
@@ -20,13 +21,9 @@ import ast
 import csv
 import functools
 import io
-import json
 import os
-import shutil
 import signal
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -36,12 +33,12 @@ from ae.paths import atomic_write
 
 from . import limits, reference
 from .gradescope import write_results
-from .registry import names
+from .registry import FOLDER, names
+from .report import Report
+from .submission import Running, grade
 from .sandbox import (DEFAULT_MEMORY_MB, DEFAULT_TIME_LIMIT, MAX_MEMORY_MB, MAX_TIME_LIMIT, bwrap_works,
                       limits_error, missing_isolation_message)
 
-COURSE = Path(__file__).resolve().parent.parent
-CHECKS = COURSE / "tests" / "grading"
 INTERRUPTED = 130  # the exit status of a batch stopped by Ctrl-C (128 + SIGINT)
 
 
@@ -93,105 +90,11 @@ def row_names(folders: list[Path]) -> list[str]:
     return [name if found.count(name) == 1 else str(folder) for name, folder in zip(found, folders)]
 
 
-class Running:
-    """The grading processes now running, so that an interruption can stop them all; with a ``protection``
-    (:mod:`grader.limits`), each runs in a cgroup of its own, with everything it starts, removed when it ends."""
-
-    def __init__(self, protection: limits.Protection | None = None):
-        self.lock, self.processes, self.stopped = threading.Lock(), set(), False
-        self.protection, self.groups, self.oom_kills = protection, {}, {}
-
-    def start(self, command, **options) -> subprocess.Popen:
-        with self.lock:
-            if self.stopped:
-                raise KeyboardInterrupt
-            group = self.protection.group() if self.protection is not None else None
-            try:
-                process = subprocess.Popen(group.wrap(command) if group else command, start_new_session=True,
-                                           **options)
-            except BaseException:
-                if group is not None:
-                    self.protection.release(group)
-                raise
-            if group is not None:
-                group.started(process.pid)
-                self.groups[process] = group
-            self.processes.add(process)
-        return process
-
-    def finish(self, process) -> None:
-        """Forget a process that ended: kill what is left of what it started, remove its cgroup and keep how many
-        of its processes the kernel killed for the memory limit (``oom_kills``)."""
-        with self.lock:
-            self.processes.discard(process)
-            group = self.groups.pop(process, None)
-        if group is not None:
-            self.oom_kills[process.pid] = self.protection.release(group)
-
-    def stop(self) -> None:
-        with self.lock:
-            self.stopped = True
-            for process in self.processes:
-                try:
-                    os.killpg(process.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            groups = list(self.groups.values())
-        for group in groups:
-            group.kill()
-
-
-def grade_one(folder: Path, work: Path, timeout: float, memory: int | None, seed: int | None, isolation: str,
-              running: Running | None = None) -> dict:
-    """The grading report of the submission in ``folder`` (its ``log``: the checks' messages); on any failure, a
-    report of zeros saying why."""
-    try:
-        return _grade_one(folder, work, timeout, memory, seed, isolation, running or Running())
-    except KeyboardInterrupt:
-        raise
-    except Exception as error:  # noqa: BLE001 - a failure of the grader on one submission stays on its row
-        return {"exercises": {}, "points": 0, "checks": [], "error": f"grader error: {type(error).__name__}: {error}"}
-
-
-def _grade_one(folder, work, timeout, memory, seed, isolation, running: Running) -> dict:
-    private = Path(tempfile.mkdtemp(prefix="grade-", dir=work))
-    copy = private / "submission"
-    try:
-        shutil.copytree(folder, copy, symlinks=True, ignore=shutil.ignore_patterns("__pycache__", ".*"))
-    except (OSError, shutil.Error) as error:
-        return {"exercises": {}, "points": 0, "checks": [],
-                "error": f"the submission could not be copied: {str(error)[:300]}"}
-    report = private / "report.json"
-    command = [sys.executable, "-m", "pytest", str(CHECKS), "--submission", str(copy), "--time-limit",
-               str(timeout), "--isolation", isolation, "--grading-report", str(report), "-q", "-p",
-               "no:cacheprovider", "-o", "addopts=", "--rootdir", str(COURSE)]
-    if memory is not None:
-        command += ["--memory-limit", str(memory)]
-    if seed is not None:
-        command += ["--grading-seed", str(seed)]
-    process = running.start(command, cwd=COURSE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        output = process.communicate(timeout=len(names()) * (timeout + 180) + 120)[0].decode(errors="replace")
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        output = process.communicate()[0].decode(errors="replace") + "\nthe grading of this submission did not " \
-                                                                   "finish in time"
-    finally:
-        running.finish(process)
-    if running.stopped:
-        raise KeyboardInterrupt
-    output = output.strip()
-    if report.is_file():
-        return {"exercises": {}, "points": 0, "checks": [], **json.loads(report.read_text()), "log": output}
-    last_line = output.splitlines()[-1] if output else "no output"
-    return {"exercises": {}, "points": 0, "checks": [], "error": f"grader error: {last_line[:300]}", "log": output}
-
-
-def notes(report: dict) -> str:
+def notes(report: Report) -> str:
     """The reasons of the exercises that lost points, or the grader's error."""
-    if "error" in report:
-        return report["error"]
-    return "; ".join(f"{name}: {row['reason']}" for name, row in report["exercises"].items() if row["reason"])
+    if report.error:
+        return report.error
+    return "; ".join(f"{name}: {row.reason}" for name, row in report.exercises.items() if row.reason)
 
 
 def logs_folder(csv_path) -> Path:
@@ -287,11 +190,15 @@ class Sheet:
         atomic_write(self.path, lambda tmp: tmp.write_text(text.getvalue()))
 
 
-def row_of(name: str, report: dict) -> dict:
+def row_of(name: str, report: Report) -> dict:
     """The CSV row of one graded submission."""
-    points = {e: report["exercises"].get(e, {}).get("points", 0) for e in names()}
-    return {"submission": name, **points, "total": report["points"], "max": sum(max_points().values()),
+    points = {e: report.exercises[e].points if e in report.exercises else 0 for e in names()}
+    return {"submission": name, **points, "total": report.points, "max": sum(max_points().values()),
             "notes": notes(report)}
+
+
+def interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def main(argv=None) -> int:
@@ -309,8 +216,6 @@ def main(argv=None) -> int:
         parser.error(error)
     if args.submission_memory is not None and not 0 < args.submission_memory <= MAX_MEMORY_MB:
         parser.error(f"--submission-memory must be a whole number of MB above 0 and at most {MAX_MEMORY_MB}")
-    if not CHECKS.is_dir():
-        parser.error(f"{CHECKS} is missing: the checks are needed to grade")
     isolation = "bwrap" if bwrap_works() else None
     if isolation is None:
         if not args.unsafe_no_isolation:
@@ -334,10 +239,12 @@ def main(argv=None) -> int:
     todo = [(name, folder) for name, folder in zip(rows, folders) if name not in sheet.rows]
     if args.resume:
         print(f"resuming: {len(rows) - len(todo)} of {len(rows)} submissions already graded", file=sys.stderr)
+    for hangup in (signal.SIGTERM, signal.SIGHUP):  # a lost SSH session, a shutdown: stopped as by Ctrl-C
+        signal.signal(hangup, interrupt)
     protection = limits.protect(limits.plan(args.memory, args.jobs, args.submission_memory))
     print(protection.line(), file=sys.stderr, flush=True)
     running, failed = Running(protection), False
-    with protection, tempfile.TemporaryDirectory(prefix="grader-") as work, ThreadPoolExecutor(args.jobs) as pool:
+    with protection, ThreadPoolExecutor(args.jobs) as pool:
         try:
             if reference.available():
                 try:
@@ -345,14 +252,14 @@ def main(argv=None) -> int:
                 except RuntimeError as error:
                     parser.exit(1, f"{parser.prog}: error: {error}\n")
             start = time.monotonic()
-            futures = {pool.submit(grade_one, folder, Path(work), args.timeout, args.memory, seed, isolation,
-                                   running): name for name, folder in todo}
+            futures = {pool.submit(grade, folder, args.timeout, args.memory, seed, isolation, running): name
+                       for name, folder in todo}
             for count, future in enumerate(as_completed(futures), start=1):
                 name, report = futures[future], future.result()
-                failed |= "error" in report
+                failed |= report.error is not None
                 record(name, report, sheet, logs, args.gradescope)
                 left = (time.monotonic() - start) / count * (len(todo) - count)
-                print(f"[{len(rows) - len(todo) + count}/{len(rows)}] {name}: {report['points']} / "
+                print(f"[{len(rows) - len(todo) + count}/{len(rows)}] {name}: {report.points} / "
                       f"{sum(max_points().values())} ({duration(time.monotonic() - start)} so far"
                       + (f", about {duration(left)} left)" if count < len(todo) else ")"), file=sys.stderr, flush=True)
         except KeyboardInterrupt:
@@ -375,12 +282,15 @@ def main(argv=None) -> int:
     return 1 if failed else 0
 
 
-def record(name: str, report: dict, sheet: Sheet, logs: Path, gradescope) -> None:
-    """Write what one graded submission leaves: its log, its report, its row, its Gradescope file."""
+def record(name: str, report: Report, sheet: Sheet, logs: Path, gradescope) -> None:
+    """Write what one graded submission leaves: its log (the checks' messages, then what its code printed), its
+    report, its row, its Gradescope file."""
     base = logs / file_name(name)
-    log = report.pop("log", "")
+    printed = [f"\n--- what {exercise}.py printed (the end) ---\n{row.output.rstrip()}"
+               for exercise, row in report.exercises.items() if row.output.strip()]
+    log = report.log + "".join(printed)
     atomic_write(base.with_suffix(".log"), lambda tmp: tmp.write_text(log + "\n"))
-    atomic_write(base.with_suffix(".json"), lambda tmp: tmp.write_text(json.dumps(report, indent=1)))
+    atomic_write(base.with_suffix(".json"), lambda tmp: tmp.write_text(report.to_json()))
     sheet.add(row_of(name, report))
     if gradescope:
         folder = Path(gradescope) / file_name(name)
@@ -394,7 +304,7 @@ def max_points() -> dict:
     found = {}
     for exercise in names():
         total = 0
-        for path in (COURSE / "grader" / "exercises" / exercise).glob("test_*.py"):
+        for path in (FOLDER / exercise).glob("test_*.py"):
             for node in ast.walk(ast.parse(path.read_text())):
                 if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "points" and node.args:
                     total += node.args[0].value
@@ -417,11 +327,14 @@ def print_summary(logs: Path, rows: list[str]) -> None:
     failed, graded = {}, {}
     for name in rows:
         path = (logs / file_name(name)).with_suffix(".json")
-        report = json.loads(path.read_text()) if path.is_file() else {"checks": []}
-        for check in report["checks"]:
-            key = f"{check['exercise']}: {check['name']}" + (" (reference)" if check.get("hidden") else "")
+        try:
+            checks = Report.from_json(path.read_text()).checks
+        except (OSError, ValueError):  # a report missing or unreadable: its checks are not counted
+            checks = []
+        for check in checks:
+            key = f"{check.exercise}: {check.name}" + (" (reference)" if check.hidden else "")
             graded[key] = graded.get(key, 0) + 1
-            failed[key] = failed.get(key, 0) + (check["points"] < check["max_points"])
+            failed[key] = failed.get(key, 0) + (check.points < check.max_points)
     if not graded:
         return
     print(f"\nchecks failed, across the {len(rows)} submissions:")

@@ -3,7 +3,8 @@
     python -m grader.gradescope [--root /autograder] [--time-limit SECONDS] [--isolation auto|bwrap|user]
 
 is what the bundle's ``run_autograder`` runs (``make autograder`` builds the bundle: ``tools/autograder.py``,
-``grader/autograder/``). It grades a private copy of ``ROOT/submission`` with the instructor's seed and writes
+``grader/autograder/``). It grades ``ROOT/submission`` (:func:`grader.submission.grade`, as the batch does) with the
+instructor's seed and writes
 ``ROOT/results/results.json`` in Gradescope's format, one test per check, even when grading fails (zero points,
 the reason in ``output``). The submission runs in bubblewrap where it works, else (Gradescope's containers have
 no user namespaces) as the unprivileged user ``$GRADER_SANDBOX_USER``, from whom file modes hide the solutions,
@@ -23,15 +24,14 @@ import json
 import os
 import pwd
 import re
-import shutil
 import stat
 import sys
-import tempfile
 from pathlib import Path
 
 from ae.paths import atomic_write, cache_dir, data_dir
 
-from .registry import names
+from . import submission
+from .report import Report
 from .sandbox import DEFAULT_TIME_LIMIT, SANDBOX_USER, bwrap_works, limits_error, missing_isolation_message
 
 COURSE = Path(__file__).resolve().parent.parent
@@ -53,52 +53,49 @@ def _shorten(text: str, width: int = MESSAGE_WIDTH) -> str:
     return line if len(line) <= width else line[: width - 3] + "..."
 
 
-def public_output(report: dict) -> str:
+def public_output(report: Report) -> str:
     """The text Gradescope shows the student at once: the grader's error, and per exercise the outcome of its
     public checks (when one failed: why the submission's run failed, if it did, else the first failed check's
     message), then how many checks against the reference solution wait for the grades to be published. Nothing
     in it depends on those checks' outcome."""
-    checks = report.get("checks", [])
-    exercises = report.get("exercises", {})
-    lines = [report["error"]] if report.get("error") else []
-    for exercise in dict.fromkeys([*exercises, *(check["exercise"] for check in checks)]):
-        public = [c for c in checks if c["exercise"] == exercise and not c["hidden"]]
-        failed = [c for c in public if c["points"] < c["max_points"]]
-        reason = (exercises.get(exercise) or {}).get("reason")
+    lines = [report.error] if report.error else []
+    for exercise in dict.fromkeys([*report.exercises, *(check.exercise for check in report.checks)]):
+        public = [c for c in report.checks if c.exercise == exercise and not c.hidden]
+        failed = [c for c in public if c.points < c.max_points]
+        row = report.exercises.get(exercise)
+        reason = row.reason if row is not None else None
         if failed and reason and not CHECKS_FAILED.match(reason):  # why the submission's run failed wholesale
             lines.append(f"{exercise}: {reason}")
         elif failed:
             lines.append(f"{exercise}: {len(failed)} of {len(public)} public checks failed, first: "
-                         f"{_shorten(failed[0]['message'])}")
+                         f"{_shorten(failed[0].message)}")
         elif public:
             lines.append(f"{exercise}: every public check passed")
-    hidden = sum(check["hidden"] for check in checks)
+    hidden = sum(check.hidden for check in report.checks)
     if hidden:
         lines.append(f"{hidden} checks against the reference solution are graded after the grades are published.")
     return "\n".join(lines) or "no checks ran"
 
 
-def results(report: dict) -> dict:
-    """A grading report (``--grading-report``) in Gradescope's ``results.json`` format: one test per check, the
-    public ones visible at once, the checks against the reference solution after the grades are published."""
-    tests = [{"name": f"{check['exercise']}: {check['name']}", "score": check["points"],
-              "max_score": check["max_points"], "output": check["message"],
-              "visibility": AFTER_PUBLISHED if check["hidden"] else VISIBLE}
-             for check in report.get("checks", [])]
-    return {"score": report.get("points", 0), "output": public_output(report),
-            "stdout_visibility": "hidden", "tests": tests}
+def results(report: Report) -> dict:
+    """A grading report in Gradescope's ``results.json`` format: one test per check, the public ones visible at
+    once, the checks against the reference solution after the grades are published."""
+    tests = [{"name": f"{check.exercise}: {check.name}", "score": check.points, "max_score": check.max_points,
+              "output": check.message, "visibility": AFTER_PUBLISHED if check.hidden else VISIBLE}
+             for check in report.checks]
+    return {"score": report.points, "output": public_output(report), "stdout_visibility": "hidden", "tests": tests}
 
 
-def instructor_summary(report: dict) -> str:
+def instructor_summary(report: Report) -> str:
     """Every reason, the checks against the reference included: for ``run_autograder``'s stdout, which Gradescope
     shows the instructor only (``stdout_visibility`` hidden)."""
-    if report.get("error"):
-        return report["error"]
-    return "; ".join(f"{name}: {row['reason']}" for name, row in report.get("exercises", {}).items()
-                     if row.get("reason")) or "every check passed"
+    if report.error:
+        return report.error
+    return "; ".join(f"{name}: {row.reason}" for name, row in report.exercises.items() if row.reason) \
+        or "every check passed"
 
 
-def write_results(path, report: dict) -> None:
+def write_results(path, report: Report) -> None:
     """Write ``results(report)`` to ``path`` atomically."""
     text = json.dumps(results(report), indent=1)
     atomic_write(path, lambda tmp: tmp.write_text(text))
@@ -148,52 +145,20 @@ def lock_down(root: Path) -> None:
                 _add_mode(folder, 0o111)
 
 
-def submission_folder(folder: Path) -> Path:
-    """The folder of the submission that holds its exercise files: ``folder``, or the one below it with the most
-    (a student who uploads a folder, or a zip of one)."""
-    if not folder.is_dir():
-        raise CannotGrade(f"{folder} is missing: Gradescope puts the submission there")
-    files = {f"{name}.py" for name in names()}
-
-    def found(path: Path) -> int:
-        return len(files & {p.name for p in path.iterdir()})
-
-    if found(folder):
-        return folder
-    below = [p for p in folder.rglob("*") if p.is_dir() and not p.is_symlink()
-             and not any(part.startswith((".", "__")) for part in p.relative_to(folder).parts)]
-    best = max(below, key=lambda p: (found(p), -len(p.parts)), default=folder)
-    return best if found(best) else folder
-
-
-def private_copy(folder: Path, destination: Path) -> None:
-    """Copy the Python files of ``folder`` (links as links: the grader refuses them, saying so)."""
-    destination.mkdir()
-    for path in folder.glob("*.py"):
-        if path.is_symlink():
-            (destination / path.name).symlink_to(os.readlink(path))
-        elif path.is_file():
-            shutil.copyfile(path, destination / path.name)
-
-
-def grade(root: Path, timeout: float, asked: str) -> dict:
-    """The grading report of ``root/submission``; a report of zeros saying why when it could not be graded."""
-    from .batch import grade_one  # here: grader.batch imports this module
-
+def grade(root: Path, timeout: float, asked: str) -> Report:
+    """The report of ``root/submission``; a report of zeros saying why when it could not be graded."""
     try:
         isolation = choose_isolation(asked)
         if isolation == "user":
             lock_down(root)
-        folder = submission_folder(root / "submission")
-        with tempfile.TemporaryDirectory(prefix="grader-gradescope-") as work:
-            copy = Path(work) / "submission"
-            private_copy(folder, copy)
-            report = grade_one(copy, Path(work), timeout=timeout, memory=None, seed=None, isolation=isolation)
+        if not (root / "submission").is_dir():
+            raise CannotGrade(f"{root / 'submission'} is missing: Gradescope puts the submission there")
     except CannotGrade as error:
-        return {"exercises": {}, "points": 0, "checks": [], "error": f"grader error: {error}"}
+        return Report.failed(f"grader error: {error}")
     except Exception as error:  # noqa: BLE001 - whatever fails, Gradescope gets a results.json saying why
-        return {"exercises": {}, "points": 0, "checks": [], "error": f"grader error: {type(error).__name__}: {error}"}
-    report.setdefault("isolation", isolation)
+        return Report.failed(f"grader error: {type(error).__name__}: {error}")
+    report = submission.grade(root / "submission", timeout, memory_mb=None, seed=None, isolation=isolation)
+    report.isolation = report.isolation or isolation
     return report
 
 
@@ -215,9 +180,9 @@ def main(argv=None) -> int:
         parser.exit(1, f"{parser.prog}: error: cannot create {root / 'results'}: {error.strerror}\n")
     report = grade(root, args.time_limit, args.isolation)
     write_results(root / "results" / "results.json", report)
-    print(f"graded with {report.get('isolation', 'no')} isolation: {report.get('points', 0)} / "
-          f"{report.get('max_points', '?')}; {instructor_summary(report)}")
-    return 1 if "error" in report else 0
+    print(f"graded with {report.isolation or 'no'} isolation: {report.points} / {report.max_points}; "
+          f"{instructor_summary(report)}")
+    return 1 if report.error else 0
 
 
 if __name__ == "__main__":

@@ -4,12 +4,12 @@
     pytest tests/grading -k latent_size         # one exercise only
     pytest tests/grading --submission DIR       # grade DIR, a folder laid out like exercises/
 
-``tests/grading/conftest.py`` registers it and collects the checks of every exercise folder of
-:mod:`grader.registry`. Each check carries ``@pytest.mark.points(n)``; the points of a check are all or nothing.
+The grader runs the same checks as ``pytest grader/exercises --submission DIR`` (:mod:`grader.submission`);
+the conftest of either folder registers this plugin. Each check carries ``@pytest.mark.points(n)``; the points
+of a check are all or nothing. ``--grading-report FILE`` writes the :class:`~grader.report.Report`.
 """
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from ae.paths import atomic_write
 
 from . import reference
 from .registry import FOLDER, names
+from .report import Check, Exercise, Report
 from .sandbox import (DEFAULT_MEMORY_MB, DEFAULT_TIME_LIMIT, ISOLATIONS, ProbeFailed, bwrap_works, limits_error,
                       missing_isolation_message, run_exercise)
 
@@ -122,8 +123,8 @@ class Grading:
             self.references[exercise] = reference.reference(exercise, self.seed)
         return self.references[exercise]
 
-    def exercises(self) -> dict:
-        """Points, maximum and, when points were lost, a short reason, per exercise."""
+    def exercises(self) -> dict[str, Exercise]:
+        """Points, maximum, why points were lost and what the submission printed, per exercise."""
         table = {}
         ran = [c for c in self.checks.values() if c["ran"]]
         for exercise in sorted({c["exercise"] for c in ran}):
@@ -133,16 +134,14 @@ class Grading:
             reason = run.reason() if run is not None and failed else None
             if failed and reason is None:
                 reason = f"{len(failed)} of {len(checks)} checks failed, first: {shorten(failed[0]['message'], 160)}"
-            table[exercise] = {"points": sum(c["points"] for c in checks),
-                               "max_points": sum(c["max_points"] for c in checks), "reason": reason}
+            table[exercise] = Exercise(sum(c["points"] for c in checks), sum(c["max_points"] for c in checks), reason,
+                                       run.output if run is not None else "")
         return table
 
-    def report(self) -> dict:
-        exercises = self.exercises()
-        return {"submission": str(self.submission), "seed": self.seed, "isolation": self.isolation,
-                "exercises": exercises, "points": sum(e["points"] for e in exercises.values()),
-                "max_points": sum(e["max_points"] for e in exercises.values()),
-                "checks": [{k: v for k, v in c.items() if k != "ran"} for c in self.checks.values() if c["ran"]]}
+    def report(self) -> Report:
+        return Report(exercises=self.exercises(), isolation=self.isolation, seed=self.seed,
+                      checks=[Check(**{k: v for k, v in c.items() if k != "ran"})
+                              for c in self.checks.values() if c["ran"]])
 
 
 def shorten(text: str, width: int) -> str:
@@ -152,7 +151,8 @@ def shorten(text: str, width: int) -> str:
 
 
 class Checks(pytest.File):
-    """``tests/grading/test_exercises.py``: stands for the checks of every exercise folder of the registry."""
+    """``tests/grading/test_exercises.py`` (the students' command): stands for the checks of every exercise folder
+    of the registry."""
 
     def collect(self):
         for name in names():
@@ -217,7 +217,7 @@ def message_of(report) -> str:
 def pytest_sessionfinish(session):
     grading = session.config.stash[STATE]
     if grading.report_path:
-        report = json.dumps(grading.report(), indent=1)
+        report = grading.report().to_json()
         atomic_write(grading.report_path, lambda tmp: tmp.write_text(report))
 
 
@@ -229,7 +229,7 @@ def pytest_terminal_summary(terminalreporter, config):
     write = terminalreporter.write_line
     terminalreporter.section(f"points of {grading.submission}")
     for exercise, row in exercises.items():
-        reason = f"   {row['reason']}" if row["reason"] else ""
-        write(f"{exercise:<14}{row['points']:>4} / {row['max_points']:<4}{reason}")
-    total = sum(row["points"] for row in exercises.values())
-    write(f"{'total':<14}{total:>4} / {sum(row['max_points'] for row in exercises.values()):<4}")
+        reason = f"   {row.reason}" if row.reason else ""
+        write(f"{exercise:<14}{row.points:>4} / {row.max_points:<4}{reason}")
+    total = sum(row.points for row in exercises.values())
+    write(f"{'total':<14}{total:>4} / {sum(row.max_points for row in exercises.values()):<4}")

@@ -48,6 +48,7 @@ SETUP_LIMIT = 120.0  # seconds to start the process, import torch and load the d
 SCRATCH_BYTES = 256 * 2**20  # the sandbox's writable /tmp
 MAX_RECORD_BYTES = 8 * 2**20  # one record: a value of wire.MAX_ITEMS numbers fits several times
 MAX_SUBMISSION_BYTES = 16 * 2**20
+OUTPUT_CHARS = 10_000  # of what the submission printed, the end kept for the instructor's log
 SANDBOX_USER = os.environ.get("GRADER_SANDBOX_USER", "nobody")  # the unprivileged user of ``user`` isolation
 NOT_IMPLEMENTED = "NotImplementedError"
 ERROR_FIELDS = {"type": 100, "message": 1000, "where": 200}  # an error record's fields and their longest text
@@ -66,6 +67,7 @@ class ExerciseRun:
     failure: dict | None = None  # {"kind", "message"}: missing, copy, setup, import, time, refused, ended
     seconds: float = 0.0
     memory_mb: int = DEFAULT_MEMORY_MB
+    output: str = ""  # the end of what the submission's process printed (its last OUTPUT_CHARS characters)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -180,7 +182,7 @@ def _bootstrap(course: str) -> list[str]:
     Gradescope: the whole container) loses the submission's process, not the grader that reports the points."""
     code = (f"import sys\ntry:\n    open('/proc/self/oom_score_adj', 'w').write('1000')\nexcept OSError:\n    pass\n"
             f"sys.path.insert(0, {course!r})\nfrom grader.child import main\nmain()")
-    return [sys.executable, "-I", "-c", code]
+    return [sys.executable, "-I", "-u", "-c", code]  # -u: what it prints is in output.txt even when it is killed
 
 
 def python_folders() -> list[str]:
@@ -302,8 +304,10 @@ def run_exercise(folder, exercise: str, seed: int = 0, time_limit: float = DEFAU
     run = ExerciseRun(exercise, memory_mb=memory_mb)
     source = Path(folder) / f"{exercise}.py"
     if not source.is_file() or source.is_symlink():
-        run.failure = {"kind": "missing", "message": f"{exercise}.py is missing from the submission"
-                       + (" (it is a link: submit the file itself)" if source.is_symlink() else "")}
+        why = ("is missing from the submission (it is a link: submit the file itself)" if source.is_symlink() else
+               "is not a plain file (a pipe or a device): submit the file itself" if source.exists() else
+               "is missing from the submission")
+        run.failure = {"kind": "missing", "message": f"{exercise}.py {why}"}
         return run
     with tempfile.TemporaryDirectory(prefix="grader-") as work:
         work = Path(work)
@@ -363,6 +367,15 @@ def _run(run: ExerciseRun, work: Path, seed: int, time_limit: float, memory_mb: 
         process.wait()
         if uid is not None:
             _kill_user(uid)
+        run.output = printed(work / "output.txt")
+
+
+def printed(path: Path) -> str:
+    """The end of the text in ``path`` (what the sandbox's process wrote to stdout and stderr)."""
+    with open(path, "rb") as output:
+        output.seek(max(0, output.seek(0, os.SEEK_END) - 4 * OUTPUT_CHARS))
+        text = output.read().decode(errors="replace")
+    return text[-OUTPUT_CHARS:]
 
 
 def _converse(run: ExerciseRun, process, reader: _Reader, probes, config: dict, time_limit: float,

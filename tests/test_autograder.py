@@ -88,10 +88,10 @@ def test_bundle_layout(bundle):
         modes = {info.filename: stat.S_IMODE(info.external_attr >> 16) for info in archive.infolist()}
     assert modes["setup.sh"] == modes["run_autograder"] == 0o755
     for name in ("_toc.yml", "pyproject.toml", "constraints.txt", "README.md", "solutions/grading.json",
-                 "grader/gradescope.py", "tests/grading/conftest.py", "data/MNIST/raw/train-images-idx3-ubyte"):
+                 "grader/gradescope.py", "grader/exercises/conftest.py", "data/MNIST/raw/train-images-idx3-ubyte"):
         assert name in modes
-    assert not [name for name in modes if "__pycache__" in name or name.startswith((".", "exercises/", "dist/"))
-                or "/." in name]
+    assert not [name for name in modes if "__pycache__" in name or "/." in name
+                or name.startswith((".", "exercises/", "dist/", "tests/"))]
 
 
 def test_build_refusals(bundle, tmp_path):

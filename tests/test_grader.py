@@ -203,12 +203,26 @@ def test_each_submission_gets_the_points_it_deserves(graded, name):
     assert any(word in row["notes"] for word in ((words,) if isinstance(words, str) else words)), row["notes"]
 
 
-def test_a_failure_on_one_submission_stays_on_its_row(graded):
-    """A submission that cannot even be copied gets its row and its reason; every other row is graded."""
+def test_a_submission_whose_file_is_a_pipe_gets_its_row_and_its_reason(graded):
+    """A pipe in place of a file (it would block whoever reads it) is not read: its row says why; every other row
+    is graded, and the batch ends well."""
     done, rows = graded["done"], graded["rows"]
-    assert done.returncode == 1, done.stdout + done.stderr
-    assert rows["special_file"]["total"] == "0" and "could not be copied" in rows["special_file"]["notes"]
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert rows["special_file"]["total"] == "0"
+    assert "activation: activation.py is not a plain file" in rows["special_file"]["notes"]
     assert len(rows) == len(EXPECTED) + len(COPIES) + 1
+
+
+def test_a_failure_of_the_grader_on_one_submission_is_its_report(tmp_path):
+    """Whatever stops the checks' process (here pytest refusing an option) gives a report of zero points that
+    says why, never an exception that would end the batch."""
+    from grader.submission import grade
+
+    report = grade(REPO / "solutions", 60, None, None, isolation="no-such-isolation")
+    assert report.points == 0 and report.error.startswith("grader error: ") and "isolation" in report.error
+    assert "isolation" in report.log
+    missing = grade(tmp_path / "nothing", 60, None, None, isolation="none")
+    assert missing.points == 0 and "is not a folder" in missing.error
 
 
 def test_no_process_of_any_submission_outlives_the_batch(graded):
@@ -248,6 +262,9 @@ def test_each_submission_gets_its_progress_line_log_and_report(graded):
     assert sorted(path.name for path in logs.glob("*.log")) == sorted(f"{name}.log" for name in graded["rows"])
     assert "raised NotImplementedError" in (logs / "exercises.log").read_text()
     assert json.loads((logs / "solutions.json").read_text())["points"] == int(graded["rows"]["solutions"]["total"])
+    # What the student's code printed (in the sandbox) ends the log, apart from the grader's own output.
+    log = (logs / "fake_output.log").read_text()
+    assert "--- what activation.py printed (the end) ---\nactivation      10 / 10" in log, log[-2000:]
 
 
 def test_gradescope_results_hold_every_check_with_its_points(graded):

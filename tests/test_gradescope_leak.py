@@ -18,6 +18,7 @@ import pytest
 
 from grader import reference
 from grader.gradescope import results
+from grader.report import Report
 
 REPO = Path(__file__).resolve().parent.parent
 KNOWN_FIELDS = {"score", "output", "stdout_visibility", "tests"}  # a new field must be judged here first
@@ -48,7 +49,7 @@ def check(exercise, name, points, max_points, message="", hidden=False):
             "max_points": max_points, "points": points, "message": message}
 
 
-def report_of(reference_passed: bool, public_failed: bool = False) -> dict:
+def report_of(reference_passed: bool, public_failed: bool = False) -> Report:
     """A report of two exercises, as grader.plugin writes it; its checks against the reference fail (with the
     reference's numbers in their messages) unless ``reference_passed``."""
     public_message = "sweep(...) must return a dict with one entry per latent size of GRID (2, 4)"
@@ -70,19 +71,18 @@ def report_of(reference_passed: bool, public_failed: bool = False) -> dict:
         reason = f"{len(failed)} of {len(mine)} checks failed, first: {failed[0]['message']}" if failed else None
         exercises[exercise] = {"points": sum(c["points"] for c in mine),
                                "max_points": sum(c["max_points"] for c in mine), "reason": reason}
-    return {"submission": "/autograder/submission", "seed": 123, "isolation": "bwrap", "exercises": exercises,
-            "points": sum(c["points"] for c in checks), "max_points": sum(c["max_points"] for c in checks),
-            "checks": checks}
+    return Report.from_json(json.dumps({"seed": 123, "isolation": "bwrap", "exercises": exercises, "checks": checks,
+                                        "error": None}))
 
 
-def assert_reveals_nothing_hidden(found: dict, report: dict, numbers) -> None:
+def assert_reveals_nothing_hidden(found: dict, report: Report, numbers) -> None:
     seen = "\n".join(seen_before_publication(found))
     for number in numbers:
         assert number not in seen, f"the reference's {number} is shown before publication"
-    for hidden in (c for c in report["checks"] if c["hidden"]):
-        assert hidden["name"] not in seen
-        if hidden["message"]:
-            assert hidden["message"][:40] not in seen, "a hidden check's message is shown before publication"
+    for hidden in (c for c in report.checks if c.hidden):
+        assert hidden.name not in seen
+        if hidden.message:
+            assert hidden.message[:40] not in seen, "a hidden check's message is shown before publication"
 
 
 @pytest.mark.parametrize("public_failed", [False, True], ids=["only reference checks fail", "a public one too"])
@@ -95,7 +95,7 @@ def test_nothing_seen_before_publication_depends_on_the_reference_checks(public_
     # The reference checks' own messages stay in their tests, shown once the grades are published.
     hidden = [test for test in found["tests"] if test["visibility"] == "after_published"]
     assert len(hidden) == 3 and REFERENCE_MESSAGE in [test["output"] for test in hidden]
-    assert found["score"] == failing["points"] and found["stdout_visibility"] == "hidden"
+    assert found["score"] == failing.points and found["stdout_visibility"] == "hidden"
     assert "3 checks against the reference solution are graded after the grades are published" in found["output"]
     if public_failed:
         assert "latent_size: 1 of 2 public checks failed, first: sweep(...) must return a dict" in found["output"]
@@ -105,13 +105,13 @@ def test_nothing_seen_before_publication_depends_on_the_reference_checks(public_
 
 def test_a_failed_run_is_still_said_in_the_output():
     report = report_of(False, public_failed=True)
-    report["exercises"]["latent_size"]["reason"] = "not implemented"
+    report.exercises["latent_size"].reason = "not implemented"
     assert "latent_size: not implemented" in results(report)["output"]
     assert "activation: every public check passed" in results(report)["output"]
 
 
 def test_a_grader_error_is_said_and_its_total_is_nothing():
-    found = results({"exercises": {}, "points": 0, "checks": [], "error": "grader error: no submission"})
+    found = results(Report.failed("grader error: no submission"))
     assert found["output"] == "grader error: no submission" and found["score"] == 0 and found["tests"] == []
 
 
@@ -137,13 +137,25 @@ def test_a_graded_submission_that_fails_only_reference_checks(tmp_path):
                            "-o", "addopts="], cwd=REPO, capture_output=True, text=True, timeout=900,
                           env={**os.environ, "OMP_WAIT_POLICY": "PASSIVE"})
     assert report_path.is_file(), done.stdout[-3000:] + done.stderr[-3000:]
-    report = json.loads(report_path.read_text())
-    failed = [c for c in report["checks"] if c["points"] < c["max_points"]]
-    assert failed and all(c["hidden"] for c in failed), [c["name"] for c in failed if not c["hidden"]]
-    assert "reference" in report["exercises"]["latent_size"]["reason"]  # the leak the issue found, in the report
-    expected = reference.reference("latent_size", report["seed"]).value("sweep")
+    report = Report.from_json(report_path.read_text())
+    failed = [c for c in report.checks if c.points < c.max_points]
+    assert failed and all(c.hidden for c in failed), [c.name for c in failed if not c.hidden]
+    assert "reference" in report.exercises["latent_size"].reason  # the leak the issue found, in the report
+    expected = reference.reference("latent_size", report.seed).value("sweep")
     numbers = [f"{mse:.4f}" for mse in expected.values()]
-    assert any(number in c["message"] for c in failed for number in numbers)  # the hidden messages carry them
+    assert any(number in c.message for c in failed for number in numbers)  # the hidden messages carry them
     found = results(report)
     assert_reveals_nothing_hidden(found, report, numbers)
     assert "latent_size: every public check passed" in found["output"]
+
+
+def test_a_report_reads_back_what_it_wrote_and_refuses_anything_else():
+    report = report_of(False, public_failed=True)
+    report.exercises["activation"].output = "epoch 1: loss 0.05\n"
+    again = Report.from_json(report.to_json())
+    assert again == report and again.points == report.points == json.loads(report.to_json())["points"]
+    assert Report.failed("grader error: x").points == 0
+    for text in ("{}", "[]", '{"exercises": {"a": {"points": 1}}, "checks": [], "error": null, "isolation": null, '
+                            '"seed": 0}', "not json"):
+        with pytest.raises(ValueError, match="not a grading report"):
+            Report.from_json(text)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from grader import limits
-from grader.batch import Running
+from grader.submission import Running
 from grader.registry import FOLDER, names
 
 REPO = Path(__file__).resolve().parent.parent
@@ -203,6 +203,18 @@ def named(name: str) -> list[int]:
     return found
 
 
+def left_behind(batch_pid: int) -> tuple[list[int], list[str]]:
+    """The hog's processes and the batch's cgroups still there once the batch ended; the processes are killed, to
+    leave this machine clean whatever happened."""
+    left, cgroups = named(HOG), batch_cgroups(batch_pid)
+    for pid in left:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    return left, cgroups
+
+
 def batch_folders(protection: limits.Protection) -> list[Path]:
     backend = protection.backend
     return list(backend.bases.values()) if hasattr(backend, "bases") else [backend.base]
@@ -345,12 +357,7 @@ def grade_beside_a_classmate(tmp_path, hog: str, *extra, command=None):
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out, err = batch.communicate(timeout=900)
     seconds = time.monotonic() - started
-    left, cgroups = named(HOG), batch_cgroups(batch.pid)
-    for pid in left:  # leave this machine clean whatever happened
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+    left, cgroups = left_behind(batch.pid)
     with open(tmp_path / "grades.csv") as f:
         rows = {row["submission"]: row for row in csv.DictReader(f)}
     return {"rows": rows, "out": out, "err": err, "code": batch.returncode, "left": left, "cgroups": cgroups,
@@ -385,7 +392,8 @@ def test_a_hog_loses_its_own_call_and_its_classmate_graded_beside_it_keeps_every
 
 
 @pytest.mark.slow
-def test_a_batch_interrupted_while_a_fork_bomb_runs_leaves_no_process_and_no_cgroup(tmp_path):
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGHUP], ids=["Ctrl-C", "a lost SSH session"])
+def test_a_batch_interrupted_while_a_fork_bomb_runs_leaves_no_process_and_no_cgroup(tmp_path, stop):
     real_protection(limits.Limits(2000, 256, 1.0, 2, 2), "pids").close()
     if not (REPO / "solutions").is_dir() or not SUBMISSIONS.is_dir():
         pytest.skip("needs solutions/ and tests/submissions/ (not in the students' copy)")
@@ -397,14 +405,9 @@ def test_a_batch_interrupted_while_a_fork_bomb_runs_leaves_no_process_and_no_cgr
     while len(named(HOG)) < 10 and time.monotonic() < deadline and batch.poll() is None:
         time.sleep(0.5)
     assert len(named(HOG)) >= 10, "the fork bomb did not start"
-    batch.send_signal(signal.SIGINT)
+    batch.send_signal(stop)
     err = batch.communicate(timeout=300)[1]
-    left, cgroups = named(HOG), batch_cgroups(batch.pid)
-    for pid in left:  # leave this machine clean whatever happened
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+    left, cgroups = left_behind(batch.pid)
     assert batch.returncode == 130 and "--resume" in err, err
     assert left == [] and cgroups == []
 

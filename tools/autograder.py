@@ -3,7 +3,7 @@
     python tools/autograder.py [--out dist/autograder.zip] [--force]
 
 At the zip's root: ``setup.sh`` and ``run_autograder`` (from ``grader/autograder/``), the course files the grader
-needs (the files git knows under ``ae/``, ``grader/``, ``solutions/`` and ``tests/grading/``, with
+needs (the files git knows under ``ae/``, ``grader/`` and ``solutions/``, with
 ``pyproject.toml``, ``constraints.txt`` (the versions ``setup.sh`` installs), ``README.md`` and ``_toc.yml``),
 and MNIST's raw files under ``data/MNIST/raw/``, taken from ``$AE_DATA_DIR``. The bundle holds the solutions and
 the instructor's seed: upload it to Gradescope only.
@@ -23,7 +23,7 @@ from ae.paths import atomic_write, data_dir
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATES = REPO / "grader" / "autograder"
 SCRIPTS = ("setup.sh", "run_autograder")
-FOLDERS = ("ae/", "grader/", "solutions/", "tests/grading/")
+FOLDERS = ("ae/", "grader/", "solutions/")
 FILES = ("pyproject.toml", "constraints.txt", "README.md", "_toc.yml")
 STAMP = (1980, 1, 1, 0, 0, 0)  # every entry's date: the same files give the same zip
 
