@@ -97,6 +97,7 @@ class _Numbers:
         self.parts, self.size = [], 0
 
     def add(self, array: np.ndarray) -> dict:
+        """Append `array` (float32, or uint8 when it holds integers); where it is: offset in bytes, length."""
         data = np.ascontiguousarray(array, dtype="<f4" if array.dtype.kind == "f" else "u1").tobytes()
         self.parts.append(data)
         self.size += len(data)
@@ -127,11 +128,13 @@ def explorer_files(train_set, test_set) -> dict[str, bytes]:
 
 
 def _save(files: dict[str, bytes], path: Path) -> None:
+    """Write files (name → bytes) into one `.npz` archive: the cache's entry."""
     with open(path, "wb") as stream:
         np.savez(stream, **{name: np.frombuffer(data, dtype=np.uint8) for name, data in files.items()})
 
 
 def _load(path: Path) -> dict[str, bytes]:
+    """The files that `_save` wrote."""
     with np.load(path) as archive:
         return {name: archive[name].tobytes() for name in archive.files}
 

@@ -64,7 +64,7 @@ def test_the_page_decodes_what_torch_decodes(explorer, problems, files):
         assert len(expected["codes"]) == 3
         for code, pixels in zip(expected["codes"], expected["pixels"]):
             difference = np.abs(decoded(explorer, m, code) - np.array(pixels)).max()
-            assert difference <= PARITY_TOLERANCE, f"{name}, code {code}: a pixel differs from torch's by {difference}"
+            assert difference <= PARITY_TOLERANCE, f"{name}, code {code}: a pixel is {difference} from torch's"
     assert not problems, "\n".join(problems)
 
 
