@@ -8,6 +8,7 @@ while the others wait on a lock, the file is written atomically, and a corrupt e
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import sys
 from importlib.metadata import version
@@ -38,8 +39,9 @@ def save_checkpoint(path, model: Net, hp: HParams, logs: dict) -> None:
     atomic_write(path, lambda tmp: torch.save(state, tmp))
 
 
-def load_checkpoint(path, device=None):
-    """The `(model, hparams, logs)` saved by `save_checkpoint`, the model in eval mode.
+def load_checkpoint(path, device=None, model_class=None):
+    """The `(model, hparams, logs)` saved by `save_checkpoint`, the model (a `model_class`, default `Net`) in eval
+    mode.
 
     Only tensors and plain data are read (`weights_only=True`); any other file raises `CheckpointError`.
     """
@@ -51,7 +53,7 @@ def load_checkpoint(path, device=None):
     try:
         saved = torch.load(path, map_location=get_device(device), weights_only=True)
         hp = HParams(**saved["hparams"])
-        model = Net(hp.latent_size, hp.hidden, hp.activation).to(get_device(device))
+        model = (model_class or Net)(hp.latent_size, hp.hidden, hp.activation).to(get_device(device))
         model.load_state_dict(saved["state_dict"])
         logs = saved["logs"]
     except FileNotFoundError:
@@ -94,20 +96,30 @@ def cached(kind: str, key, compute, save, load, files=(), suffix: str = ""):
 
 
 def trained(hp: HParams | None = None, device=None, eval_every: int | None = None, progress: bool = True, log=None,
-            run=None):
+            run=None, model_class=None, criterion=None):
     """The model trained with `hp` and its logs: loaded from the cache, or trained once and stored there.
 
     `eval_every` is passed to `train` (test evaluations every so many steps). `run`: a
     `(model, logs)` pair just trained with `hp` by `fit`'s own steps (`reset`, the loaders,
     `train`), stored instead of training again when the cache has no entry yet (the book's step 14 does this).
+    `model_class` (default `Net`) and `criterion` are passed to `fit` (a VAE and its ELBO terms); their names and
+    the code of their modules are part of the entry's key.
     """
+    from .model import Net
     from .train import fit, get_device
+
+    model_class = model_class or Net
 
     hp = hp or HParams()
     device = get_device(device)
     key = {"hparams": hp.asdict(), "eval_every": eval_every, "device": device.type}
-    compute = (lambda: run) if run is not None else (lambda: fit(hp, device, eval_every, progress, log))
+    files = TRAINING_CODE
+    if model_class is not Net or criterion is not None:  # the key of a plain Net is the one it always had
+        key["model"] = [f"{part.__module__}.{part.__qualname__}" for part in (model_class, criterion) if part]
+        files += tuple(sorted({Path(inspect.getsourcefile(part)) for part in (model_class, criterion) if part}))
+    compute = (lambda: run) if run is not None else (
+        lambda: fit(hp, device, eval_every, progress, log, model_class=model_class, criterion=criterion))
     model, _, logs = cached("models", key, compute,
                             lambda run, path: save_checkpoint(path, run[0], hp, run[1]),
-                            lambda path: load_checkpoint(path, device), files=TRAINING_CODE, suffix=".pt")
+                            lambda path: load_checkpoint(path, device, model_class), files=files, suffix=".pt")
     return model, logs

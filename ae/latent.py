@@ -12,7 +12,11 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from .hparams import HParams
 from .plots import MAX_WIDTH
+
+#: The autoencoder with a code of 2 numbers: the book's model with an extra hidden layer of 64 units.
+HP_2D = HParams(latent_size=2, hidden=(256, 64), lr=3e-3, epochs=3)
 
 #: The classifiers that probe a representation. A linear one, on standardised features and lightly
 #: regularised, and a local one, on the features as they are (it reads their geometry).
@@ -31,9 +35,14 @@ def encode(model, pixels: np.ndarray, batch_size: int = 1000) -> np.ndarray:
     return torch.cat([model.encode(batch.to(device)).cpu() for batch in images.split(batch_size)]).numpy()
 
 
+def fit_pca(train_x: np.ndarray, n_components: int, seed: int = 0):
+    """The first `n_components` principal components of the rows of `train_x` (a fitted scikit-learn `PCA`)."""
+    return PCA(n_components=n_components, random_state=seed).fit(train_x)
+
+
 def pca_features(train_x: np.ndarray, test_x: np.ndarray, n_components: int, seed: int = 0):
     """Both arrays projected on the first `n_components` principal components of `train_x`."""
-    pca = PCA(n_components=n_components, random_state=seed).fit(train_x)
+    pca = fit_pca(train_x, n_components, seed)
     return pca.transform(train_x), pca.transform(test_x)
 
 

@@ -7,7 +7,11 @@ import torch.nn.functional as F
 from torch import nn
 from torchvision.utils import make_grid
 
+from .latent import HP_2D as AUTOENCODER_2D
 from .model import Net
+
+#: The VAE with a code of 2 numbers: the settings of the 2-d autoencoder (`ae.latent.HP_2D`), 2 epochs.
+HP_2D = AUTOENCODER_2D.replace(epochs=2)
 
 
 class VAE(Net):

@@ -38,12 +38,29 @@ def test_a_run_trained_by_fits_steps_is_stored_as_trained_would_train_it(tmp_pat
     assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), fitted.state_dict().values()))
     assert fitted_logs["test_loss"] == logs["test_loss"]
 
-    monkeypatch.setattr(sys.modules["ae.train"], "fit", lambda *args, **kwargs: pytest.fail("the run should have been stored"))
+    monkeypatch.setattr(sys.modules["ae.train"], "fit",
+                        lambda *args, **kwargs: pytest.fail("the run should have been stored"))
     stored, stored_logs = ae.trained(hp, eval_every=20, progress=False, run=(model, logs))
     assert stored_logs == logs
     assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), stored.state_dict().values()))
     again, _ = ae.trained(hp, eval_every=20, progress=False)
     assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), again.state_dict().values()))
+
+def test_trained_keeps_a_vae_apart_from_the_autoencoder_of_the_same_settings(tmp_path, monkeypatch):
+    from ae import vae
+
+    monkeypatch.setenv("AE_CACHE_DIR", str(tmp_path))
+    hp = HParams(latent_size=2, hidden=(16,), epochs=1, batch_size=1000)
+    model, logs = ae.trained(hp, progress=False, model_class=vae.VAE, criterion=vae.elbo_terms)
+    assert isinstance(model, vae.VAE) and "test_kl" in logs
+    monkeypatch.setattr(sys.modules["ae.train"], "fit",
+                        lambda *args, **kwargs: pytest.fail("the VAE should have been loaded"))
+    again, _ = ae.trained(hp, progress=False, model_class=vae.VAE, criterion=vae.elbo_terms)
+    assert isinstance(again, vae.VAE)
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), again.state_dict().values()))
+    with pytest.raises(pytest.fail.Exception, match="should have been loaded"):
+        ae.trained(hp, progress=False)  # a plain Net of the same settings is another entry
+
 
 def test_digest_changes_with_the_key_the_files_and_nothing_else(tmp_path):
     code = tmp_path / "code.py"

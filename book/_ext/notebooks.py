@@ -71,9 +71,10 @@ def plain_markdown(source: str, page: Path, glue: dict, config) -> str:
         options, body = _split_options(match["body"])
         name, argument = match["name"], match["argument"].strip()
         if name == "literalinclude":
+            language = options.get("language", "python")
             options = {key: value for key, value in options.items() if key not in ("language", "caption")}
             text, _ = LiteralIncludeReader(str((page.parent / argument).resolve()), options, config).read()
-            return f"```python\n{text.rstrip()}\n```"
+            return f"```{language}\n{text.rstrip()}\n```"
         if name in ("code-block", "code"):
             return f"```{argument}\n{body}\n```"
         title = argument or name.capitalize()

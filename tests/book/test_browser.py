@@ -1,63 +1,10 @@
-"""The built book in a real browser: headless Chromium (Debian's), driven by Playwright, over a local server."""
+"""The built book in a real browser: headless Chromium (Debian's), driven by Playwright (``page``, in conftest.py),
+over a local server."""
 from __future__ import annotations
 
-from pathlib import Path
-from urllib.parse import urlsplit
-
 import pytest
-from playwright.sync_api import sync_playwright
 
 pytestmark = pytest.mark.slow
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install it with `apt-get update && apt-get install -y chromium "
-                    "chromium-driver` (.ci/run does)", pytrace=False)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def problems() -> list[str]:
-    """What went wrong in the browser tab of the test: console errors, page errors, failed or external requests."""
-    return []
-
-
-@pytest.fixture
-def page(browser, problems):
-    """A browser tab that records its problems in ``problems`` and may only reach 127.0.0.1."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    tab = context.new_page()
-
-    def on_console(message):
-        if message.type == "error":
-            problems.append(f"console error: {message.text} ({message.location.get('url')})")
-
-    def on_response(response):
-        if response.status >= 400:
-            problems.append(f"HTTP {response.status}: {response.url}")
-
-    def local_only(route):
-        if urlsplit(route.request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            problems.append(f"external request: {route.request.url}")
-            route.abort()
-
-    tab.on("console", on_console)
-    tab.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    tab.on("requestfailed", lambda request: problems.append(f"request failed: {request.url} ({request.failure})"))
-    tab.on("response", on_response)
-    context.route("**/*", local_only)
-    yield tab
-    context.close()
 
 
 def test_every_page_loads_cleanly(page, problems, pages, built_book, server):

@@ -1,0 +1,156 @@
+"""The course's 2-d models as plain weights for the browser: what the book's latent explorer runs.
+
+`write_explorer(folder)` writes the files of the page `book/further/explorer.md`, which decodes codes in the
+reader's browser with no kernel, no server and nothing from elsewhere (`book/_static/explorer.js`):
+
+- `explorer.json`: each model's decoder as a list of dense layers (sizes, activation, where its numbers are), the
+  labels of the scattered test images, and which of them the page offers as ends of an interpolation;
+- `explorer.bin`: the numbers, little-endian: the float32 weights, biases and codes, then the uint8 pixels;
+- `parity.json`: three codes per model and the pixels torch decodes from them, for the browser test.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from . import latent, vae
+from .baselines import as_matrix
+from .cache import TRAINING_CODE, cached, trained
+from .data import get_datasets
+from .paths import atomic_write
+from .train import get_device
+
+# The code that decides the explorer's files, besides the training code: a change to any of them makes them again.
+EXPORT_CODE = tuple(Path(__file__).parent / name for name in ("baselines.py", "export.py", "latent.py", "vae.py"))
+
+N_POINTS = 1000  # test images scattered in each code space, drawn at random (seed 0)
+DIGITS_PER_CLASS = 2  # of them, the first of each digit: the ends of an interpolation the reader picks from
+N_PARITY = 3  # codes per model in the parity file: those of the first of these digits
+
+
+@dataclass(frozen=True)
+class Plane:
+    """One model's 2-d code space: `encode` maps images `(N, 784)` to codes `(N, 2)`, `decoder` maps them back."""
+
+    name: str
+    title: str
+    encode: Callable[[torch.Tensor], torch.Tensor]
+    decoder: nn.Sequential
+
+
+def pca_plane(train_x: np.ndarray) -> Plane:
+    """PCA's plane of the training images as two linear maps; decoded pixels are clipped to [0, 1] to be shown."""
+    pca = latent.fit_pca(train_x, 2)
+    components, mean = (torch.tensor(a, dtype=torch.float32) for a in (pca.components_, pca.mean_))
+    encoder, decoder = nn.Linear(784, 2), nn.Linear(2, 784)
+    with torch.no_grad():
+        encoder.weight.copy_(components)
+        encoder.bias.copy_(-components @ mean)
+        decoder.weight.copy_(components.T)
+        decoder.bias.copy_(mean)
+    return Plane("pca", "PCA, 2 components", encoder, nn.Sequential(decoder, nn.Hardtanh(0.0, 1.0)))
+
+
+def planes(train_set) -> list[Plane]:
+    """The three code spaces of the explorer: the 2-d autoencoder and the 2-d VAE of the book (from the cache,
+    on the CPU; the VAE's code of an image is its mean) and PCA's plane, fitted on `train_set`'s images."""
+    autoencoder = trained(latent.HP_2D, progress=False)[0].cpu()
+    variational = trained(vae.HP_2D, progress=False, model_class=vae.VAE, criterion=vae.elbo_terms)[0].cpu()
+    return [Plane("autoencoder", "2-d autoencoder", autoencoder.encode, autoencoder.decoder),
+            Plane("vae", "2-d VAE (code means)", lambda x: variational.encode(x)[0], variational.decoder),
+            pca_plane(as_matrix(train_set))]
+
+
+def activation_name(module: nn.Module) -> str:
+    """The name `explorer.js` knows an activation by; ValueError for one it does not run."""
+    if isinstance(module, nn.Hardtanh) and (module.min_val, module.max_val) == (0.0, 1.0):
+        return "clip"
+    names = {nn.ReLU: "relu", nn.Sigmoid: "sigmoid"}
+    if type(module) not in names:
+        raise ValueError(f"the page runs ReLU, sigmoid and a clip to [0, 1] only, not {type(module).__name__}")
+    return names[type(module)]
+
+
+def dense_layers(decoder: nn.Sequential) -> list[tuple[torch.Tensor, torch.Tensor, str | None]]:
+    """The decoder as `(weight, bias, activation name or None)` per linear layer, in order."""
+    layers = []
+    for module in decoder:
+        if isinstance(module, nn.Linear):
+            layers.append((module.weight.detach(), module.bias.detach(), None))
+        elif layers and layers[-1][2] is None:
+            layers[-1] = (*layers[-1][:2], activation_name(module))
+        else:
+            raise ValueError(f"{type(module).__name__} does not follow a linear layer")
+    return layers
+
+
+class _Numbers:
+    """The binary file being built: arrays appended one after the other, each described by where it is."""
+
+    def __init__(self):
+        self.parts, self.size = [], 0
+
+    def add(self, array: np.ndarray) -> dict:
+        """Append `array` (float32, or uint8 when it holds integers); where it is: offset in bytes, length."""
+        data = np.ascontiguousarray(array, dtype="<f4" if array.dtype.kind == "f" else "u1").tobytes()
+        self.parts.append(data)
+        self.size += len(data)
+        return {"offset": self.size - len(data), "length": int(array.size)}
+
+
+def explorer_files(train_set, test_set) -> dict[str, bytes]:
+    """The files of the explorer (see the module's docstring), by name, for the models of `planes(train_set)`."""
+    models = planes(train_set)  # trained first when the cache lacks them: not under no_grad
+    shown = np.sort(np.random.default_rng(0).choice(len(test_set.data), N_POINTS, replace=False))
+    images = torch.as_tensor(as_matrix(test_set)[shown], dtype=torch.float32)
+    labels = test_set.targets.numpy()[shown]
+    digits = [int(i) for d in range(10) for i in np.flatnonzero(labels == d)[:DIGITS_PER_CLASS]]
+    numbers, described, parity = _Numbers(), [], {}
+    for plane in models:
+        with torch.no_grad():
+            codes = plane.encode(images)
+            fixed = codes[digits[:N_PARITY]]
+            parity[plane.name] = {"codes": fixed.tolist(), "pixels": plane.decoder(fixed).tolist()}
+        described.append({"name": plane.name, "title": plane.title, "codes": numbers.add(codes.numpy()),
+                          "layers": [{"in": weight.shape[1], "out": weight.shape[0], "activation": activation,
+                                      "weight": numbers.add(weight.numpy()), "bias": numbers.add(bias.numpy())}
+                                     for weight, bias, activation in dense_layers(plane.decoder)]})
+    header = {"bin": "explorer.bin", "models": described, "labels": labels.tolist(), "digits": digits,
+              "pixels": numbers.add((images[digits] * 255).round().numpy().astype(np.uint8))}
+    return {"explorer.json": json.dumps(header).encode(), "explorer.bin": b"".join(numbers.parts),
+            "parity.json": json.dumps(parity).encode()}
+
+
+def _save(files: dict[str, bytes], path: Path) -> None:
+    """Write files (name → bytes) into one `.npz` archive: the cache's entry."""
+    with open(path, "wb") as stream:
+        np.savez(stream, **{name: np.frombuffer(data, dtype=np.uint8) for name, data in files.items()})
+
+
+def _load(path: Path) -> dict[str, bytes]:
+    """The files that `_save` wrote."""
+    with np.load(path) as archive:
+        return {name: archive[name].tobytes() for name in archive.files}
+
+
+def explorer() -> dict[str, bytes]:
+    """The explorer's files for MNIST and the book's models: from the cache, or made once by `explorer_files`."""
+    key = {"models": [latent.HP_2D.asdict(), vae.HP_2D.asdict()], "device": get_device().type}
+    return cached("explorer", key, lambda: explorer_files(*get_datasets()), _save, _load,
+                  files=TRAINING_CODE + EXPORT_CODE, suffix=".npz")
+
+
+def write_explorer(folder) -> dict[str, int]:
+    """Write the explorer's files (`explorer()`) into `folder`; their sizes in bytes, by name."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    files = explorer()
+    for name, data in files.items():
+        atomic_write(folder / name, lambda path, data=data: path.write_bytes(data))
+    return {name: len(data) for name, data in files.items()}

@@ -1,0 +1,75 @@
+"""ae.export: the files the book's latent explorer decodes in the browser, checked against torch."""
+import json
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+import ae
+from ae import export, latent, vae
+from ae.baselines import as_matrix
+
+ACTIVATIONS = {"relu": lambda v: np.maximum(v, 0), "sigmoid": lambda v: 1 / (1 + np.exp(-v)),
+               "clip": lambda v: np.clip(v, 0, 1), None: lambda v: v}
+
+
+def decode(layers, numbers: bytes, code) -> np.ndarray:
+    """What explorer.js computes: the layers of explorer.json over the numbers of explorer.bin."""
+    def floats(part):
+        return np.frombuffer(numbers, "<f4", count=part["length"], offset=part["offset"]).astype(np.float64)
+
+    x = np.asarray(code, dtype=np.float64)
+    for layer in layers:
+        weight = floats(layer["weight"]).reshape(layer["out"], layer["in"])
+        x = ACTIVATIONS[layer["activation"]](weight @ x + floats(layer["bias"]))
+    return x
+
+
+def test_dense_layers_name_each_linear_layer_and_its_activation():
+    model = ae.Net(latent_size=2, hidden=(8, 4))
+    layers = export.dense_layers(model.decoder)
+    assert [(tuple(w.shape), tuple(b.shape), a) for w, b, a in layers] == [
+        ((4, 2), (4,), "relu"), ((8, 4), (8,), "relu"), ((784, 8), (784,), "sigmoid")]
+    with pytest.raises(ValueError, match="not Tanh"):
+        export.dense_layers(ae.Net(latent_size=2, hidden=(8,), activation="tanh").decoder)
+    with pytest.raises(ValueError, match="ReLU does not follow a linear layer"):
+        export.dense_layers(nn.Sequential(nn.ReLU(), nn.Linear(2, 3)))
+
+
+def test_pca_plane_is_scikit_learns_pca_with_its_pixels_clipped(small):
+    train_x, test_x = as_matrix(small[0]), as_matrix(small[1])[:50]
+    plane, pca = export.pca_plane(train_x), latent.fit_pca(train_x, 2)
+    with torch.no_grad():
+        codes = plane.encode(torch.as_tensor(test_x, dtype=torch.float32))
+        pixels = plane.decoder(codes).numpy()
+    np.testing.assert_allclose(codes.numpy(), pca.transform(test_x), atol=1e-4)
+    np.testing.assert_allclose(pixels, np.clip(pca.inverse_transform(codes.numpy()), 0, 1), atol=1e-5)
+
+
+def test_the_files_decode_as_torch_does(small, monkeypatch):
+    """With small stand-ins for the cached models: what the page reads decodes to the parity file's pixels."""
+    models = {ae.Net: ae.Net(2, (16,), "relu"), vae.VAE: vae.VAE(2, (16,), "relu")}
+    monkeypatch.setattr(export, "trained", lambda hp, progress, model_class=ae.Net, criterion=None:
+                        (models[model_class], {}))
+    monkeypatch.setattr(export, "N_POINTS", 300)
+    files = export.explorer_files(*small)
+    header, numbers, parity = (json.loads(files["explorer.json"]), files["explorer.bin"],
+                               json.loads(files["parity.json"]))
+    labels = np.array(header["labels"])
+    assert len(labels) == 300 and len(header["digits"]) == 20
+    assert (labels[header["digits"]] == np.repeat(np.arange(10), 2)).all()
+    assert [model["name"] for model in header["models"]] == list(parity) == ["autoencoder", "vae", "pca"]
+    for model in header["models"]:
+        assert all(part["offset"] % 4 == 0 for layer in model["layers"] for part in (layer["weight"], layer["bias"]))
+        for code, pixels in zip(parity[model["name"]]["codes"], parity[model["name"]]["pixels"]):
+            np.testing.assert_allclose(decode(model["layers"], numbers, code), pixels, atol=1e-6)
+    first = np.frombuffer(numbers, "u1", count=784, offset=header["pixels"]["offset"])
+    assert first.tobytes() == small[1].data[np.sort(np.random.default_rng(0).choice(500, 300, replace=False))][
+        header["digits"][0]].numpy().tobytes()
+
+
+def test_write_explorer_writes_the_cached_files(tmp_path, monkeypatch):
+    monkeypatch.setattr(export, "explorer", lambda: {"explorer.json": b"{}", "explorer.bin": b"1234"})
+    assert export.write_explorer(tmp_path / "out") == {"explorer.json": 2, "explorer.bin": 4}
+    assert (tmp_path / "out" / "explorer.bin").read_bytes() == b"1234"
