@@ -193,19 +193,25 @@ def batch_cgroups(pid: int) -> list[str]:
 
 
 def named(name: str) -> list[int]:
+    """The processes called ``name`` that are alive (a zombie has ended: it only waits to be reaped)."""
     found = []
     for comm in Path("/proc").glob("[0-9]*/comm"):
         try:
-            if comm.read_text().strip() == name:
+            state = (comm.parent / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            if comm.read_text().strip() == name and state != "Z":
                 found.append(int(comm.parent.name))
-        except OSError:
+        except (OSError, IndexError):
             pass
     return found
 
 
-def left_behind(batch_pid: int) -> tuple[list[int], list[str]]:
+def left_behind(batch_pid: int, grace: float = 10) -> tuple[list[int], list[str]]:
     """The hog's processes and the batch's cgroups still there once the batch ended; the processes are killed, to
-    leave this machine clean whatever happened."""
+    leave this machine clean whatever happened. Without cgroups the processes of a sandbox die with its PID
+    namespace, which the kernel tears down just after the sandbox ends: they get ``grace`` seconds to be gone."""
+    deadline = time.monotonic() + grace
+    while named(HOG) and time.monotonic() < deadline:
+        time.sleep(0.2)
     left, cgroups = named(HOG), batch_cgroups(batch_pid)
     for pid in left:
         try:
