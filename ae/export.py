@@ -1,12 +1,17 @@
-"""The course's 2-d models as plain weights for the browser: what the book's latent explorer runs.
+"""The course's models as plain weights for the browser: what the book's in-page models run.
 
-`write_explorer(folder)` writes the files of the page `book/further/explorer.md`, which decodes codes in the
+`explorer()` gives the files of the page `book/further/explorer.md`, which decodes codes in the
 reader's browser with no kernel, no server and nothing from elsewhere (`book/_static/explorer.js`):
 
 - `explorer.json`: each model's decoder as a list of dense layers (sizes, activation, where its numbers are), the
   labels of the scattered test images, and which of them the page offers as ends of an interpolation;
 - `explorer.bin`: the numbers, little-endian: the float32 weights, biases and codes, then the uint8 pixels;
 - `parity.json`: three codes per model and the pixels torch decodes from them, for the browser test.
+
+`drawing()` gives those of `book/further/draw.md`, where the book's model reconstructs a digit the
+reader draws (`book/_static/draw.js`): `draw.json` and `draw.bin` (its encoder and decoder as dense layers, and the
+reconstruction errors of the test images, sorted) and `draw_parity.json` (three test images, torch's
+reconstructions and errors). Both pages compute with `book/_static/dense.js`; `write_files` writes either set.
 """
 from __future__ import annotations
 
@@ -23,6 +28,7 @@ from . import latent, vae
 from .baselines import as_matrix
 from .cache import TRAINING_CODE, cached, trained
 from .data import get_datasets
+from .hparams import HParams
 from .paths import atomic_write
 from .train import get_device
 
@@ -31,7 +37,8 @@ EXPORT_CODE = tuple(Path(__file__).parent / name for name in ("baselines.py", "e
 
 N_POINTS = 1000  # test images scattered in each code space, drawn at random (seed 0)
 DIGITS_PER_CLASS = 2  # of them, the first of each digit: the ends of an interpolation the reader picks from
-N_PARITY = 3  # codes per model in the parity file: those of the first of these digits
+N_PARITY = 3  # codes per model in the parity file (those of the first of these digits), test images in draw's
+BOOK_MODEL = HParams()  # the book's model, trained by step 14 (with test evaluations every 100 steps)
 
 
 @dataclass(frozen=True)
@@ -103,6 +110,12 @@ class _Numbers:
         self.size += len(data)
         return {"offset": self.size - len(data), "length": int(array.size)}
 
+    def layers(self, network: nn.Sequential) -> list[dict]:
+        """Append the weights and biases of `network`'s `dense_layers`; each layer's sizes, activation and numbers."""
+        return [{"in": weight.shape[1], "out": weight.shape[0], "activation": activation,
+                 "weight": self.add(weight.numpy()), "bias": self.add(bias.numpy())}
+                for weight, bias, activation in dense_layers(network)]
+
 
 def explorer_files(train_set, test_set) -> dict[str, bytes]:
     """The files of the explorer (see the module's docstring), by name, for the models of `planes(train_set)`."""
@@ -118,9 +131,7 @@ def explorer_files(train_set, test_set) -> dict[str, bytes]:
             fixed = codes[digits[:N_PARITY]]
             parity[plane.name] = {"codes": fixed.tolist(), "pixels": plane.decoder(fixed).tolist()}
         described.append({"name": plane.name, "title": plane.title, "codes": numbers.add(codes.numpy()),
-                          "layers": [{"in": weight.shape[1], "out": weight.shape[0], "activation": activation,
-                                      "weight": numbers.add(weight.numpy()), "bias": numbers.add(bias.numpy())}
-                                     for weight, bias, activation in dense_layers(plane.decoder)]})
+                          "layers": numbers.layers(plane.decoder)})
     header = {"bin": "explorer.bin", "models": described, "labels": labels.tolist(), "digits": digits,
               "pixels": numbers.add((images[digits] * 255).round().numpy().astype(np.uint8))}
     return {"explorer.json": json.dumps(header).encode(), "explorer.bin": b"".join(numbers.parts),
@@ -146,11 +157,35 @@ def explorer() -> dict[str, bytes]:
                   files=TRAINING_CODE + EXPORT_CODE, suffix=".npz")
 
 
-def write_explorer(folder) -> dict[str, int]:
-    """Write the explorer's files (`explorer()`) into `folder`; their sizes in bytes, by name."""
+def drawing_files(test_set) -> dict[str, bytes]:
+    """The files of the page where the reader draws a digit (see the module's docstring): the book's model, from
+    the cache, and the squared error per pixel of its reconstruction of each of `test_set`'s images."""
+    model = trained(BOOK_MODEL, eval_every=100, progress=False)[0].cpu()
+    pixels = test_set.data.reshape(-1, 784)
+    images = pixels.float() / 255
+    with torch.no_grad():
+        reconstructions = model(images)
+    errors = ((reconstructions - images) ** 2).mean(1)
+    numbers = _Numbers()
+    header = {"bin": "draw.bin", "encoder": numbers.layers(model.encoder), "decoder": numbers.layers(model.decoder),
+              "errors": numbers.add(np.sort(errors.numpy()))}
+    parity = {"pixels": pixels[:N_PARITY].tolist(), "reconstructions": reconstructions[:N_PARITY].tolist(),
+              "errors": errors[:N_PARITY].tolist()}
+    return {"draw.json": json.dumps(header).encode(), "draw.bin": b"".join(numbers.parts),
+            "draw_parity.json": json.dumps(parity).encode()}
+
+
+def drawing() -> dict[str, bytes]:
+    """The drawing page's files for MNIST's test set and the book's model: from the cache, or made once."""
+    key = {"model": BOOK_MODEL.asdict(), "device": get_device().type}
+    return cached("drawing", key, lambda: drawing_files(get_datasets()[1]), _save, _load,
+                  files=TRAINING_CODE + EXPORT_CODE, suffix=".npz")
+
+
+def write_files(folder, files: dict[str, bytes]) -> dict[str, int]:
+    """Write `files` (name → bytes, as `explorer()` or `drawing()` gives them) into `folder`; their sizes."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    files = explorer()
     for name, data in files.items():
         atomic_write(folder / name, lambda path, data=data: path.write_bytes(data))
     return {name: len(data) for name, data in files.items()}

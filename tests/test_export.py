@@ -69,7 +69,27 @@ def test_the_files_decode_as_torch_does(small, monkeypatch):
         header["digits"][0]].numpy().tobytes()
 
 
-def test_write_explorer_writes_the_cached_files(tmp_path, monkeypatch):
-    monkeypatch.setattr(export, "explorer", lambda: {"explorer.json": b"{}", "explorer.bin": b"1234"})
-    assert export.write_explorer(tmp_path / "out") == {"explorer.json": 2, "explorer.bin": 4}
+def test_the_drawing_files_run_the_book_model_as_torch_does(small, monkeypatch):
+    """With a small stand-in for the book's model: encoder then decoder, read from the files, give the parity
+    file's reconstructions, and the sorted errors are those of the test images."""
+    model = ae.Net(8, (16,), "relu")
+    monkeypatch.setattr(export, "trained", lambda hp, eval_every, progress: (model, {}))
+    files = export.drawing_files(small[1])
+    header, numbers, parity = (json.loads(files["draw.json"]), files["draw.bin"],
+                               json.loads(files["draw_parity.json"]))
+    images = small[1].data.reshape(-1, 784).numpy() / 255
+    assert parity["pixels"] == small[1].data[:3].reshape(3, 784).tolist()
+    for image, pixels, error in zip(images, parity["reconstructions"], parity["errors"]):
+        reconstruction = decode(header["decoder"], numbers, decode(header["encoder"], numbers, image))
+        np.testing.assert_allclose(reconstruction, pixels, atol=1e-6)
+        assert ((reconstruction - image) ** 2).mean() == pytest.approx(error, rel=1e-5)
+    errors = np.frombuffer(numbers, "<f4", count=header["errors"]["length"], offset=header["errors"]["offset"])
+    with torch.no_grad():
+        expected = ((model(torch.as_tensor(images, dtype=torch.float32)).numpy() - images) ** 2).mean(1)
+    np.testing.assert_allclose(errors, np.sort(expected), rtol=1e-5)
+
+
+def test_write_files_writes_each_file(tmp_path):
+    assert export.write_files(tmp_path / "out", {"explorer.json": b"{}", "explorer.bin": b"1234"}) == {
+        "explorer.json": 2, "explorer.bin": 4}
     assert (tmp_path / "out" / "explorer.bin").read_bytes() == b"1234"

@@ -1,55 +1,13 @@
-// The latent explorer of book/further/explorer.md: the course's 2-d decoders, run in the reader's browser.
-// Their weights come from ae/export.py (explorer.json and explorer.bin, beside this page's static files); nothing
-// else is fetched and nothing runs on a server. window.aeExplorer gives the state to the browser test. A module:
-// its names stay in it.
-const SIDE = 28;  // MNIST's images: 28 × 28 pixels
+// The latent explorer of book/further/explorer.md: the course's 2-d decoders, run in the reader's browser
+// (book/_static/dense.js computes). Their weights come from ae/export.py (explorer.json and explorer.bin, beside
+// this page's static files); nothing else is fetched and nothing runs on a server. window.aeExplorer gives the
+// state to the browser test. A module: its names stay in it.
+import { SIDE, element, floats, forward, imageCanvas, load, unpackLayers } from "./dense.js";
+
 const STEPS = 9;  // images along an interpolation, both ends included
 const COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                  "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];  // matplotlib's tab10, one per digit
-const ACTIVATIONS = {
-  relu: (v) => (v > 0 ? v : 0),
-  sigmoid: (v) => 1 / (1 + Math.exp(-v)),
-  clip: (v) => Math.min(1, Math.max(0, v)),
-};
-
-// decode: the whole computation. Each layer is y = activation(W x + b), W stored row by row (out × in) as torch
-// stores a Linear layer's weight; the sums are taken in double precision.
-function decode(layers, code) {
-  let x = Float64Array.from(code);
-  for (const layer of layers) {
-    const y = new Float64Array(layer.out);
-    const activation = ACTIVATIONS[layer.activation] ?? ((v) => v);
-    for (let o = 0; o < layer.out; o++) {
-      let sum = layer.bias[o];
-      for (let i = 0, row = o * layer.in; i < layer.in; i++) sum += layer.weight[row + i] * x[i];
-      y[o] = activation(sum);
-    }
-    x = y;
-  }
-  return x;
-}
-// end of decode
-
-function element(tag, attributes = {}, parent = null) {
-  const node = Object.assign(document.createElement(tag), attributes);
-  if (parent) parent.append(node);
-  return node;
-}
-
-// A 28 × 28 canvas (shown larger, pixels kept square) and a function that draws pixels in [0, 1] into it.
-function imageCanvas(parent, className) {
-  const canvas = element("canvas", { width: SIDE, height: SIDE, className }, parent);
-  const context = canvas.getContext("2d", { willReadFrequently: true });
-  canvas.show = (pixels) => {
-    const image = context.createImageData(SIDE, SIDE);
-    pixels.forEach((value, i) => {
-      const grey = Math.round(255 * Math.min(1, Math.max(0, value)));
-      image.data.set([grey, grey, grey, 255], 4 * i);
-    });
-    context.putImageData(image, 0, 0);
-  };
-  return canvas;
-}
+const decode = forward;  // a decoder's layers turn a code into pixels
 
 // Round tick values, about `count` of them, between lo and hi.
 function ticks(lo, hi, count = 5) {
@@ -159,11 +117,10 @@ class Plane {
 
 // The views of the explorer's files: each model's codes and layers as typed arrays over the one binary file.
 function unpack(header, buffer) {
-  const floats = (part) => new Float32Array(buffer, part.offset, part.length);
   const models = header.models.map((model) => ({
     ...model,
-    codes: floats(model.codes),
-    layers: model.layers.map((layer) => ({ ...layer, weight: floats(layer.weight), bias: floats(layer.bias) })),
+    codes: floats(buffer, model.codes),
+    layers: unpackLayers(model.layers, buffer),
   }));
   const pixels = new Uint8Array(buffer, header.pixels.offset, header.pixels.length);
   const digits = header.digits.map((point, k) => ({
@@ -176,9 +133,7 @@ function unpack(header, buffer) {
 
 async function start(planesBox, pathBox) {
   const status = planesBox.querySelector(".ae-status");
-  const url = new URL(planesBox.dataset.files, document.baseURI);
-  const header = await (await fetch(url)).json();
-  const buffer = await (await fetch(new URL(header.bin, url))).arrayBuffer();
+  const { header, buffer } = await load(new URL(planesBox.dataset.files, document.baseURI));
   const { models, digits, labels } = unpack(header, buffer);
   status.remove();
 

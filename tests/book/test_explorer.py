@@ -1,5 +1,6 @@
-"""The latent explorer (book/further/explorer.md) in headless Chromium, with every request beyond the local server
-aborted (``page``, in conftest.py): it decodes what torch decodes, at once, and downloads little."""
+"""The book's in-page models in headless Chromium, with every request beyond the local server aborted (``page``, in
+conftest.py): the latent explorer (book/further/explorer.md) and the page where the reader draws a digit
+(book/further/draw.md) compute what torch computes, at once, and download little."""
 from __future__ import annotations
 
 import json
@@ -9,6 +10,7 @@ import pytest
 
 pytestmark = pytest.mark.slow
 PAGE = "book/further/explorer.html"
+DRAW_PAGE = "book/further/draw.html"
 PARITY_TOLERANCE = 1e-4  # the largest difference allowed between a pixel decoded in the page and by torch
 MAX_DECODE_MS = 2.0  # the median time of one decoding in the page, over 100
 MAX_DOWNLOAD = 2_000_000  # bytes the page may download beyond what a page of the book without the explorer does
@@ -147,12 +149,130 @@ def downloads(page, url: str, ready: str = "true") -> dict[str, int]:
     return {response.url: len(response.body()) for response in responses}
 
 
-def test_the_page_downloads_at_most_2_mb_beyond_the_theme(page, problems, server):
+@pytest.mark.parametrize("url, ready, weights", [(PAGE, "window.aeExplorer", "explorer.bin"),
+                                                 (DRAW_PAGE, "window.aeDraw", "draw.bin")])
+def test_each_page_downloads_at_most_2_mb_beyond_the_theme(page, problems, server, url, ready, weights):
     plain = downloads(page, f"{server}/book/intro.html")
-    loaded = downloads(page, f"{server}/{PAGE}", "window.aeExplorer !== undefined")
+    loaded = downloads(page, f"{server}/{url}", f"{ready} !== undefined")
     beyond = {url: size for url, size in loaded.items() if url not in plain}
-    assert any(url.endswith("explorer.bin") for url in beyond), sorted(beyond)
+    assert any(url.endswith(weights) for url in beyond), sorted(beyond)
     total = sum(beyond.values())
-    print(f"the explorer's page downloads {total:,} bytes beyond the theme: {sorted(beyond)}")
+    print(f"{url} downloads {total:,} bytes beyond the theme: {sorted(beyond)}")
     assert total <= MAX_DOWNLOAD, f"{total:,} bytes beyond the theme: {beyond}"
+    assert not problems, "\n".join(problems)
+
+
+# The page where the reader draws a digit: the book's model, encoder and decoder, in the page.
+
+@pytest.fixture
+def drawing(page, server):
+    """The tab, on the drawing page, once its files are loaded and it has drawn."""
+    page.goto(f"{server}/{DRAW_PAGE}", wait_until="networkidle")
+    page.wait_for_function("window.aeDraw !== undefined", timeout=20_000)
+    return page
+
+
+@pytest.fixture(scope="module")
+def model(built_book) -> dict:
+    """What the build wrote for the drawing page: its layers as numpy arrays, the sorted test errors, the parity."""
+    folder = built_book / "_static" / "draw"
+    header = json.loads((folder / "draw.json").read_text())
+    numbers = (folder / header["bin"]).read_bytes()
+
+    def array(part):
+        return np.frombuffer(numbers, "<f4", count=part["length"], offset=part["offset"]).astype(np.float64)
+
+    layers = {half: [(array(layer["weight"]).reshape(layer["out"], layer["in"]), array(layer["bias"]),
+                      layer["activation"]) for layer in header[half]] for half in ("encoder", "decoder")}
+    return {"layers": layers, "errors": array(header["errors"]),
+            "parity": json.loads((folder / "draw_parity.json").read_text())}
+
+
+def forward(layers, x: np.ndarray) -> np.ndarray:
+    """What dense.js's `forward` computes, in numpy."""
+    activations = {"relu": lambda v: np.maximum(v, 0), "sigmoid": lambda v: 1 / (1 + np.exp(-v)), None: lambda v: v}
+    for weight, bias, activation in layers:
+        x = activations[activation](weight @ x + bias)
+    return x
+
+
+def test_the_drawing_page_reconstructs_what_torch_reconstructs(drawing, problems, model):
+    parity = model["parity"]
+    assert len(parity["pixels"]) == 3
+    for pixels, expected, error in zip(parity["pixels"], parity["reconstructions"], parity["errors"]):
+        result = drawing.evaluate("pixels => aeDraw.reconstruct(pixels)", [v / 255 for v in pixels])
+        difference = np.abs(np.array(result["pixels"]) - np.array(expected)).max()
+        assert difference <= PARITY_TOLERANCE, f"a pixel of a reconstruction is {difference} from torch's"
+        assert result["error"] == pytest.approx(error, rel=1e-4)
+    assert not problems, "\n".join(problems)
+
+
+def test_a_box_of_ink_becomes_a_centred_20_pixel_box(drawing, problems):
+    """MNIST's normalisation on a known drawing: a 100 × 50 rectangle in a corner of a 200 × 200 square becomes a
+    20 × 10 block of full pixels whose centre of mass is the field's centre; an empty square, an empty image."""
+    image = np.array(drawing.evaluate("""() => {
+        const ink = new Float64Array(200 * 200);
+        for (let y = 150; y < 200; y++) for (let x = 0; x < 100; x++) ink[y * 200 + x] = 1;
+        return Array.from(aeDraw.mnistStyle(ink, 200));
+    }""")).reshape(28, 28)
+    expected = np.zeros((28, 28))
+    expected[9:19, 4:24] = 1
+    np.testing.assert_array_equal(image, expected)
+    assert not any(drawing.evaluate("() => Array.from(aeDraw.mnistStyle(new Float64Array(100), 10))"))
+    assert not problems, "\n".join(problems)
+
+
+def test_a_stroke_drawn_with_the_mouse_is_reconstructed_and_placed_among_the_test_errors(drawing, problems, model,
+                                                                                        artifacts):
+    pad = drawing.query_selector(".ae-pad")
+    pad.scroll_into_view_if_needed()
+    box = pad.bounding_box()
+    at = [(box["x"] + u * box["width"], box["y"] + v * box["height"]) for u, v in ((0.3, 0.2), (0.7, 0.2), (0.45, 0.8))]
+    drawing.mouse.move(*at[0])
+    drawing.mouse.down()
+    drawing.mouse.move(*at[1], steps=8)
+    drawing.mouse.move(*at[2], steps=8)
+    drawing.mouse.up()  # a seven
+    state = drawing.evaluate("({input: aeDraw.input, result: aeDraw.result})")
+    image = np.array(state["input"]).reshape(28, 28)
+    rows, cols = np.nonzero(image)
+    assert max(rows.max() - rows.min(), cols.max() - cols.min()) + 1 == 20, "the drawing is not scaled to 20 pixels"
+    mass = image.sum()
+    middles = np.arange(28) + 0.5  # where each row's (and column's) pixels are
+    centre = ((image.sum(1) * middles).sum() / mass, (image.sum(0) * middles).sum() / mass)
+    assert np.abs(np.array(centre) - 14).max() <= 0.5, f"its centre of mass is at {centre}, not the field's"
+    expected = forward(model["layers"]["decoder"], forward(model["layers"]["encoder"], image.reshape(-1)))
+    assert np.abs(np.array(state["result"]["pixels"]) - expected).max() <= PARITY_TOLERANCE
+    error = ((expected - image.reshape(-1)) ** 2).mean()
+    assert state["result"]["error"] == pytest.approx(error, rel=1e-6)
+    percentile = 100 * np.searchsorted(model["errors"], state["result"]["error"]) / len(model["errors"])
+    assert state["result"]["percentile"] == pytest.approx(percentile)
+    seen, made = shown(drawing, ".ae-seen")[0], shown(drawing, ".ae-made")[0]
+    assert np.array_equal(seen, grey(image.reshape(-1)))
+    assert np.array_equal(made, grey(np.array(state["result"]["pixels"])))
+    assert f"percentile {state['result']['percentile']:.1f}" in drawing.inner_text(".ae-score")
+    drawing.screenshot(path=str(artifacts / "draw.png"), full_page=True)
+    drawing.click(".ae-button")  # Clear
+    assert drawing.evaluate("aeDraw.result") is None and drawing.inner_text(".ae-score") == "Draw a digit in the square."
+    assert not problems, "\n".join(problems)
+
+
+# The median time of 100 runs of one half of the book's model on one image, in milliseconds.
+HALF_TIMING = """half => {
+  const times = [], layers = aeDraw.model[half], size = layers[0].in;
+  for (let k = 0; k < 100; k++) {
+    const input = Float64Array.from({length: size}, (_, i) => Math.abs(Math.sin(k + i)));
+    const start = performance.now();
+    aeDraw.forward(layers, input);
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  return (times[49] + times[50]) / 2;
+}"""
+
+
+def test_the_drawing_page_decodes_one_image_in_at_most_2_ms(drawing, problems):
+    encode, decode = (drawing.evaluate(HALF_TIMING, half) for half in ("encoder", "decoder"))
+    print(f"the book's model in the page, median of 100: encoding {encode:.3f} ms, decoding {decode:.3f} ms")
+    assert decode <= MAX_DECODE_MS, f"decoding one image takes {decode} ms (median of 100), more than {MAX_DECODE_MS}"
     assert not problems, "\n".join(problems)
