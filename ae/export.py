@@ -11,10 +11,15 @@ reader's browser with no kernel, no server and nothing from elsewhere (`book/_st
 `drawing()` gives those of `book/further/draw.md`, where the book's model reconstructs a digit the
 reader draws (`book/_static/draw.js`): `draw.json` and `draw.bin` (its encoder and decoder as dense layers, and the
 reconstruction errors of the test images, sorted) and `draw_parity.json` (three test images, torch's
-reconstructions and errors). Both pages compute with `book/_static/dense.js`; `write_files` writes either set.
+reconstructions and errors). `denoising()` gives those of the denoising page (`book/further/denoising.md`,
+`book/_static/denoise.js`): `denoise.json` and `denoise.bin` (one of that page's denoisers, its weights rounded to
+bfloat16 to halve the download, and ten test digits) and `denoise_parity.json` (three noisy digits and what torch
+makes of them with the same rounded weights). The pages compute with `book/_static/dense.js`; `write_files` writes
+any of these sets.
 """
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,21 +29,24 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import latent, vae
+from . import latent, noise, vae
 from .baselines import as_matrix
 from .cache import TRAINING_CODE, cached, trained
-from .data import get_datasets
+from .data import TensorLoader, get_datasets
 from .hparams import HParams
 from .paths import atomic_write
 from .train import get_device
 
 # The code that decides the explorer's files, besides the training code: a change to any of them makes them again.
-EXPORT_CODE = tuple(Path(__file__).parent / name for name in ("baselines.py", "export.py", "latent.py", "vae.py"))
+EXPORT_CODE = tuple(Path(__file__).parent / name for name in ("baselines.py", "export.py", "latent.py", "noise.py",
+                                                              "vae.py"))
 
 N_POINTS = 1000  # test images scattered in each code space, drawn at random (seed 0)
 DIGITS_PER_CLASS = 2  # of them, the first of each digit: the ends of an interpolation the reader picks from
 N_PARITY = 3  # codes per model in the parity file (those of the first of these digits), test images in draw's
 BOOK_MODEL = HParams()  # the book's model, trained by step 14 (with test evaluations every 100 steps)
+DENOISER = (0.5, 0)  # the denoising page's denoiser in the page: trained on salt and pepper at 50 %, seed 0
+TEST_NOISE_SEED = 10  # the noise of the test images on the denoising page, and of the parity file's
 
 
 @dataclass(frozen=True)
@@ -110,11 +118,19 @@ class _Numbers:
         self.size += len(data)
         return {"offset": self.size - len(data), "length": int(array.size)}
 
-    def layers(self, network: nn.Sequential) -> list[dict]:
-        """Append the weights and biases of `network`'s `dense_layers`; each layer's sizes, activation and numbers."""
+    def add_bfloat16(self, tensor: torch.Tensor) -> dict:
+        """Append `tensor` rounded to bfloat16 (the upper 16 bits of a float32), and say so in where it is."""
+        bits = tensor.detach().to(torch.bfloat16).view(torch.int16).numpy().view("<u2")
+        self.parts.append(bits.tobytes())
+        self.size += bits.nbytes
+        return {"offset": self.size - bits.nbytes, "length": int(bits.size), "dtype": "bfloat16"}
+
+    def layers(self, network: nn.Sequential, bfloat16: bool = False) -> list[dict]:
+        """Append the weights and biases of `network`'s `dense_layers` (as float32, or rounded to bfloat16); each
+        layer's sizes, activation and numbers."""
+        add = self.add_bfloat16 if bfloat16 else (lambda tensor: self.add(tensor.numpy()))
         return [{"in": weight.shape[1], "out": weight.shape[0], "activation": activation,
-                 "weight": self.add(weight.numpy()), "bias": self.add(bias.numpy())}
-                for weight, bias, activation in dense_layers(network)]
+                 "weight": add(weight), "bias": add(bias)} for weight, bias, activation in dense_layers(network)]
 
 
 def explorer_files(train_set, test_set) -> dict[str, bytes]:
@@ -179,6 +195,46 @@ def drawing() -> dict[str, bytes]:
     """The drawing page's files for MNIST's test set and the book's model: from the cache, or made once."""
     key = {"model": BOOK_MODEL.asdict(), "device": get_device().type}
     return cached("drawing", key, lambda: drawing_files(get_datasets()[1]), _save, _load,
+                  files=TRAINING_CODE + EXPORT_CODE, suffix=".npz")
+
+
+def rounded_to_bfloat16(model: nn.Module) -> nn.Module:
+    """A copy of `model` whose weights are rounded to bfloat16 and back to float32: what the page runs."""
+    rounded = copy.deepcopy(model)
+    with torch.no_grad():
+        for parameter in rounded.parameters():
+            parameter.copy_(parameter.to(torch.bfloat16).float())
+    return rounded
+
+
+def denoising_files(train_set, test_set) -> dict[str, bytes]:
+    """The files of the denoising page's model in the page (see the module's docstring): the denoiser of
+    `ae.noise.denoiser` trained at `DENOISER`'s level and seed, the first test image of each digit, and the test
+    MSE of the denoiser at its level (test noise of seed `TEST_NOISE_SEED`) before and after the rounding."""
+    fraction, seed = DENOISER
+    book_model = trained(BOOK_MODEL, eval_every=100, progress=False)[0]
+    model = noise.denoiser(book_model, train_set, noise.SaltAndPepper(fraction, seed), seed)[0].cpu()
+    rounded = rounded_to_bfloat16(model)
+    images = test_set.data.reshape(-1, 784).float() / 255
+    digits = [int(np.flatnonzero(test_set.targets.numpy() == d)[0]) for d in range(10)]
+    loader = TensorLoader(test_set, batch_size=1000, shuffle=False)  # as the denoising page scores its models
+    mse = noise.denoising_mse({"float32": model, "bfloat16": rounded}, loader,
+                              noise.SaltAndPepper(fraction, TEST_NOISE_SEED))
+    numbers = _Numbers()
+    layers = numbers.layers(nn.Sequential(*model.encoder, *model.decoder), bfloat16=True)
+    header = {"bin": "denoise.bin", "layers": layers, "fraction": fraction, "seed": seed, "test_mse": mse,
+              "digits": digits, "pixels": numbers.add(test_set.data[digits].reshape(-1, 784).numpy())}
+    noisy = noise.SaltAndPepper(fraction, TEST_NOISE_SEED)(images[digits[:N_PARITY]])
+    with torch.no_grad():
+        parity = {"noisy": noisy.tolist(), "pixels": rounded(noisy).tolist()}
+    return {"denoise.json": json.dumps(header).encode(), "denoise.bin": b"".join(numbers.parts),
+            "denoise_parity.json": json.dumps(parity).encode()}
+
+
+def denoising() -> dict[str, bytes]:
+    """The denoising page's files for MNIST and the book's model: from the cache, or made once."""
+    key = {"model": BOOK_MODEL.asdict(), "denoiser": DENOISER, "device": get_device().type}
+    return cached("denoising", key, lambda: denoising_files(*get_datasets()), _save, _load,
                   files=TRAINING_CODE + EXPORT_CODE, suffix=".npz")
 
 

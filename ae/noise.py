@@ -10,6 +10,9 @@ import math
 import torch
 from torch import nn
 
+from .data import TensorLoader, subset
+from .train import reset, train
+
 
 class Corruption:
     """A random corruption of a batch of float images, reproducible from `seed`.
@@ -101,3 +104,14 @@ def denoising_mse(models: dict[str, nn.Module], loader, corrupt) -> dict[str, fl
             totals[name] += torch.sum((model.eval()(noisy) - images) ** 2).item()
         count += images.numel()
     return {name: total / count for name, total in totals.items()}
+
+
+def denoiser(book_model: nn.Module, train_set, corruption: Corruption, seed: int, images: int = 20_000):
+    """`book_model` trained one more pass over `images` training images of `train_set` drawn with `seed`, to
+    turn images corrupted by `corruption` into clean ones: the denoiser, in eval mode, and its training's seconds."""
+    model, criterion, optimizer = reset()
+    model.load_state_dict(book_model.state_dict())
+    drawn = torch.randperm(len(train_set.data), generator=torch.Generator().manual_seed(seed))[:images]
+    loader = TensorLoader(subset(train_set, drawn), batch_size=128, seed=seed)
+    logs = train(model, criterion, optimizer, loader, None, corrupt=corruption, progress=False, log=None)
+    return model.eval(), logs["seconds"][-1]

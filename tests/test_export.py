@@ -15,8 +15,11 @@ ACTIVATIONS = {"relu": lambda v: np.maximum(v, 0), "sigmoid": lambda v: 1 / (1 +
 
 
 def decode(layers, numbers: bytes, code) -> np.ndarray:
-    """What explorer.js computes: the layers of explorer.json over the numbers of explorer.bin."""
+    """What dense.js computes: the layers of an export's JSON over the numbers of its binary file."""
     def floats(part):
+        if part.get("dtype") == "bfloat16":  # the upper 16 bits of a float32
+            bits = np.frombuffer(numbers, "<u2", count=part["length"], offset=part["offset"]).astype(np.uint32)
+            return (bits << 16).view(np.float32).astype(np.float64)
         return np.frombuffer(numbers, "<f4", count=part["length"], offset=part["offset"]).astype(np.float64)
 
     x = np.asarray(code, dtype=np.float64)
@@ -87,6 +90,33 @@ def test_the_drawing_files_run_the_book_model_as_torch_does(small, monkeypatch):
     with torch.no_grad():
         expected = ((model(torch.as_tensor(images, dtype=torch.float32)).numpy() - images) ** 2).mean(1)
     np.testing.assert_allclose(errors, np.sort(expected), rtol=1e-5)
+
+
+def test_the_denoising_files_run_the_rounded_denoiser_as_torch_does(small, monkeypatch):
+    """With small stand-ins (the book's model, one pass of training over 300 images): the files decode, with
+    their bfloat16 weights, to what torch gives with the weights rounded the same way, and the rounding is real."""
+    book_model = ae.Net()
+    monkeypatch.setattr(export, "trained", lambda hp, eval_every, progress: (book_model, {}))
+    denoiser = export.noise.denoiser
+    monkeypatch.setattr(export.noise, "denoiser", lambda *args: denoiser(*args, images=300))
+    files = export.denoising_files(*small)
+    header, numbers, parity = (json.loads(files["denoise.json"]), files["denoise.bin"],
+                               json.loads(files["denoise_parity.json"]))
+    assert [layer["weight"]["dtype"] for layer in header["layers"]] == ["bfloat16"] * 4
+    assert (header["fraction"], header["seed"]) == export.DENOISER
+    assert small[1].targets[header["digits"]].tolist() == list(range(10))
+    for noisy, pixels in zip(parity["noisy"], parity["pixels"]):
+        np.testing.assert_allclose(decode(header["layers"], numbers, noisy), pixels, atol=1e-5)
+    mse = header["test_mse"]
+    assert mse["float32"] != mse["bfloat16"] and mse["bfloat16"] == pytest.approx(mse["float32"], rel=0.05)
+
+
+def test_rounded_to_bfloat16_keeps_the_upper_16_bits_of_each_weight():
+    model = nn.Linear(3, 2)
+    rounded = export.rounded_to_bfloat16(model)
+    bits = rounded.weight.detach().numpy().view(np.uint32)
+    assert (bits & 0xFFFF == 0).all() and not torch.equal(rounded.weight, model.weight)
+    np.testing.assert_allclose(rounded.weight.detach().numpy(), model.weight.detach().numpy(), rtol=2 ** -8)
 
 
 def test_write_files_writes_each_file(tmp_path):

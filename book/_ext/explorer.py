@@ -1,9 +1,11 @@
 """Sphinx extension: the files of the book's in-page models, written into the site's static files.
 
-Two pages compute in the reader's browser with weights exported by ``ae.export``: the latent explorer
+Three pages compute in the reader's browser with weights exported by ``ae.export``: the latent explorer
 (``book/further/explorer.md``, ``book/_static/explorer.js``), from ``ae.export.explorer()`` into
-``_static/explorer/``, and the page where the reader draws a digit (``book/further/draw.md``,
-``book/_static/draw.js``), from ``ae.export.drawing()`` into ``_static/draw/``. Each set holds the weights and a
+``_static/explorer/``; the page where the reader draws a digit (``book/further/draw.md``,
+``book/_static/draw.js``), from ``ae.export.drawing()`` into ``_static/draw/``; and the denoising page's
+denoiser (``book/further/denoising.md``, ``book/_static/denoise.js``), from ``ae.export.denoising()`` into
+``_static/denoise/``. Each set holds the weights and a
 parity file, what torch computes for a few inputs, for the browser tests. They are written when the build ends,
 once the pages have run (so the models they trained are in ``ae``'s cache, and the exports are cached there too),
 only for pages that are part of the book, and only when the page was read again in this build or its files are
@@ -13,7 +15,8 @@ from pathlib import Path
 
 # Page → (folder under _static, the function of ae.export that gives its files, one of the files).
 PAGES = {"book/further/explorer": ("explorer", "explorer", "explorer.json"),
-         "book/further/draw": ("draw", "drawing", "draw.json")}
+         "book/further/draw": ("draw", "drawing", "draw.json"),
+         "book/further/denoising": ("denoise", "denoising", "denoise.json")}
 
 
 def note_pages_read(app, env, docnames):

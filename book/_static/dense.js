@@ -32,8 +32,13 @@ export async function load(url) {
   return { header, buffer };
 }
 
-// The float32 numbers at `part` ({offset, length}) of the binary file.
-export const floats = (buffer, part) => new Float32Array(buffer, part.offset, part.length);
+// The numbers at `part` ({offset, length}) of the binary file: float32, or bfloat16 where `part.dtype` says so
+// (the upper 16 bits of a float32, which they become again).
+export function floats(buffer, part) {
+  if (part.dtype !== "bfloat16") return new Float32Array(buffer, part.offset, part.length);
+  const bits = new Uint16Array(buffer, part.offset, part.length);
+  return new Float32Array(Uint32Array.from(bits, (b) => b << 16).buffer);
+}
 
 // The layers of an export with their weights and biases as views over the binary file.
 export const unpackLayers = (layers, buffer) =>

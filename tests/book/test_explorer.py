@@ -1,6 +1,7 @@
 """The book's in-page models in headless Chromium, with every request beyond the local server aborted (``page``, in
 conftest.py): the latent explorer (book/further/explorer.md) and the page where the reader draws a digit
-(book/further/draw.md) compute what torch computes, at once, and download little."""
+(book/further/draw.md), and the denoiser of the denoising page compute what torch computes, at once, and
+download little."""
 from __future__ import annotations
 
 import json
@@ -11,6 +12,7 @@ import pytest
 pytestmark = pytest.mark.slow
 PAGE = "book/further/explorer.html"
 DRAW_PAGE = "book/further/draw.html"
+DENOISE_PAGE = "book/further/denoising.html"
 PARITY_TOLERANCE = 1e-4  # the largest difference allowed between a pixel decoded in the page and by torch
 MAX_DECODE_MS = 2.0  # the median time of one decoding in the page, over 100
 MAX_DOWNLOAD = 2_000_000  # bytes the page may download beyond what a page of the book without the explorer does
@@ -150,7 +152,8 @@ def downloads(page, url: str, ready: str = "true") -> dict[str, int]:
 
 
 @pytest.mark.parametrize("url, ready, weights", [(PAGE, "window.aeExplorer", "explorer.bin"),
-                                                 (DRAW_PAGE, "window.aeDraw", "draw.bin")])
+                                                 (DRAW_PAGE, "window.aeDraw", "draw.bin"),
+                                                 (DENOISE_PAGE, "window.aeDenoise", "denoise.bin")])
 def test_each_page_downloads_at_most_2_mb_beyond_the_theme(page, problems, server, url, ready, weights):
     plain = downloads(page, f"{server}/book/intro.html")
     loaded = downloads(page, f"{server}/{url}", f"{ready} !== undefined")
@@ -275,4 +278,48 @@ def test_the_drawing_page_decodes_one_image_in_at_most_2_ms(drawing, problems):
     encode, decode = (drawing.evaluate(HALF_TIMING, half) for half in ("encoder", "decoder"))
     print(f"the book's model in the page, median of 100: encoding {encode:.3f} ms, decoding {decode:.3f} ms")
     assert decode <= MAX_DECODE_MS, f"decoding one image takes {decode} ms (median of 100), more than {MAX_DECODE_MS}"
+    assert not problems, "\n".join(problems)
+
+
+# The denoising page's denoiser, its weights rounded to bfloat16.
+
+@pytest.fixture
+def denoising(page, server):
+    """The tab, on the denoising page, once the denoiser's files are loaded and it has drawn."""
+    page.goto(f"{server}/{DENOISE_PAGE}", wait_until="networkidle")
+    page.wait_for_function("window.aeDenoise !== undefined", timeout=20_000)
+    return page
+
+
+def test_the_denoiser_in_the_page_gives_what_torch_gives_with_the_same_weights(denoising, problems, built_book):
+    parity = json.loads((built_book / "_static" / "denoise" / "denoise_parity.json").read_text())
+    assert len(parity["noisy"]) == 3
+    for noisy, expected in zip(parity["noisy"], parity["pixels"]):
+        difference = np.abs(np.array(denoising.evaluate("x => aeDenoise.denoise(x)", noisy)) - expected).max()
+        assert difference <= PARITY_TOLERANCE, f"a denoised pixel is {difference} from torch's"
+    assert not problems, "\n".join(problems)
+
+
+def test_the_slider_sets_the_noise_and_the_denoiser_follows(denoising, problems, artifacts):
+    slider = denoising.query_selector(".ae-level")
+    denoising.query_selector_all(".ae-thumb")[3].click()
+    states = {}
+    for level in (0, 20, 60):
+        slider.fill(str(level))  # sets the value and sends the input event, as a reader's drag does
+        states[level] = denoising.evaluate("({digit: aeDenoise.digit, level: aeDenoise.level, input: aeDenoise.input,"
+                                           " output: aeDenoise.output, clean: Array.from(aeDenoise.digits[3])})")
+        state = states[level]
+        assert state["digit"] == 3 and state["level"] == pytest.approx(level / 100)
+        clean, noisy = np.array(state["clean"]), np.array(state["input"])
+        changed = np.mean(noisy != clean)
+        assert changed <= level / 100 + 0.1, f"{changed:.0%} of the pixels changed at {level} %"
+        assert np.array_equal(shown(denoising, ".ae-noisy")[0], grey(noisy))
+        assert np.array_equal(shown(denoising, ".ae-denoised")[0], grey(np.array(state["output"])))
+        assert np.allclose(state["output"], denoising.evaluate("x => aeDenoise.denoise(x)", state["input"]))
+    assert states[0]["input"] == states[0]["clean"], "with no noise the input is the clean digit"
+    kept = np.array(states[20]["input"]) != np.array(states[20]["clean"])
+    assert np.array_equal(np.array(states[60]["input"])[kept], np.array(states[20]["input"])[kept]), \
+        "a higher level does not keep the noise of a lower one"
+    assert np.mean(np.array(states[60]["input"]) != np.array(states[60]["clean"])) > 0.3
+    denoising.query_selector("#ae-denoise").screenshot(path=str(artifacts / "denoise.png"))
     assert not problems, "\n".join(problems)
