@@ -21,28 +21,39 @@ MAX_DOWNLOAD = 2_000_000  # bytes the page may download beyond what a page of th
 CANVAS = "canvas => Array.from(canvas.getContext('2d').getImageData(0, 0, 28, 28).data.filter((_, i) => i % 4 == 0))"
 
 
+def opened(page, url: str, state: str):
+    """`page` on `url`, once the in-page model's files are loaded and it has drawn (`window.<state>` is set)."""
+    page.goto(url, wait_until="networkidle")
+    page.wait_for_function(f"window.{state} !== undefined", timeout=20_000)
+    return page
+
+
+def exported(built_book, path: str):
+    """The header of an export the build wrote (`_static/<path>`) and a function that reads a part of its numbers
+    (`{offset, length}`) as `dtype`."""
+    header = json.loads((built_book / "_static" / path).read_text())
+    numbers = (built_book / "_static" / path).with_name(header["bin"]).read_bytes()
+
+    def array(part, dtype="<f4"):
+        return np.frombuffer(numbers, dtype=dtype, count=part["length"], offset=part["offset"])
+
+    return header, array
+
+
 @pytest.fixture
 def explorer(page, server):
     """The tab, on the explorer's page, once its files are loaded and it has drawn."""
-    page.goto(f"{server}/{PAGE}", wait_until="networkidle")
-    page.wait_for_function("window.aeExplorer !== undefined", timeout=20_000)
-    return page
+    return opened(page, f"{server}/{PAGE}", "aeExplorer")
 
 
 @pytest.fixture(scope="module")
 def files(built_book) -> dict:
     """What the build wrote for the page: its header, the codes of the offered digits per model, their pixels."""
-    folder = built_book / "_static" / "explorer"
-    header = json.loads((folder / "explorer.json").read_text())
-    numbers = (folder / header["bin"]).read_bytes()
-
-    def array(part, dtype):
-        return np.frombuffer(numbers, dtype=dtype, count=part["length"], offset=part["offset"])
-
+    header, array = exported(built_book, "explorer/explorer.json")
     codes = [array(model["codes"], "<f4").reshape(-1, 2)[header["digits"]] for model in header["models"]]
     pixels = array(header["pixels"], "u1").reshape(len(header["digits"]), 784)
     return {"header": header, "codes": codes, "pixels": pixels,
-            "parity": json.loads((folder / "parity.json").read_text())}
+            "parity": json.loads((built_book / "_static" / "explorer" / "parity.json").read_text())}
 
 
 def shown(explorer, selector: str) -> list[np.ndarray]:
@@ -170,25 +181,17 @@ def test_each_page_downloads_at_most_2_mb_beyond_the_theme(page, problems, serve
 @pytest.fixture
 def drawing(page, server):
     """The tab, on the drawing page, once its files are loaded and it has drawn."""
-    page.goto(f"{server}/{DRAW_PAGE}", wait_until="networkidle")
-    page.wait_for_function("window.aeDraw !== undefined", timeout=20_000)
-    return page
+    return opened(page, f"{server}/{DRAW_PAGE}", "aeDraw")
 
 
 @pytest.fixture(scope="module")
 def model(built_book) -> dict:
     """What the build wrote for the drawing page: its layers as numpy arrays, the sorted test errors, the parity."""
-    folder = built_book / "_static" / "draw"
-    header = json.loads((folder / "draw.json").read_text())
-    numbers = (folder / header["bin"]).read_bytes()
-
-    def array(part):
-        return np.frombuffer(numbers, "<f4", count=part["length"], offset=part["offset"]).astype(np.float64)
-
+    header, array = exported(built_book, "draw/draw.json")
     layers = {half: [(array(layer["weight"]).reshape(layer["out"], layer["in"]), array(layer["bias"]),
                       layer["activation"]) for layer in header[half]] for half in ("encoder", "decoder")}
-    return {"layers": layers, "errors": array(header["errors"]),
-            "parity": json.loads((folder / "draw_parity.json").read_text())}
+    return {"layers": layers, "errors": array(header["errors"]).astype(np.float64),
+            "parity": json.loads((built_book / "_static" / "draw" / "draw_parity.json").read_text())}
 
 
 def forward(layers, x: np.ndarray) -> np.ndarray:
@@ -286,9 +289,7 @@ def test_the_drawing_page_decodes_one_image_in_at_most_2_ms(drawing, problems):
 @pytest.fixture
 def denoising(page, server):
     """The tab, on the denoising page, once the denoiser's files are loaded and it has drawn."""
-    page.goto(f"{server}/{DENOISE_PAGE}", wait_until="networkidle")
-    page.wait_for_function("window.aeDenoise !== undefined", timeout=20_000)
-    return page
+    return opened(page, f"{server}/{DENOISE_PAGE}", "aeDenoise")
 
 
 def test_the_denoiser_in_the_page_gives_what_torch_gives_with_the_same_weights(denoising, problems, built_book):
