@@ -1,27 +1,33 @@
-"""How close training comes to the machine's peak: Hinton & Salakhutdinov's network against torch's matmul rate.
+"""How close training comes to the machine's peak: Hinton & Salakhutdinov's network against torch's matmul rates.
 
-In one run, alternating ``--repeats`` times (the machine is shared and noisy; medians are reported):
+In one run, alternating ``--repeats`` times (the machine is shared and noisy; medians are reported), for each
+precision the training can use, float32 and bfloat16:
 
-- the **matmul rate**: torch's matrix products alone, at exactly the shapes one training step of the
-  784-1000-500-250-30 network multiplies (forward, and backward for the weights and the inputs), in GFLOP/s;
-- the **training rate**: ``ae.train`` on MNIST with the reproduction's hyperparameters
-  (``ae.reproduce.HINTON2006``: activation, batch size, optimizer), in images per second and in GFLOP/s of
-  those same matrix products.
+- the **peak** of torch's matrix products alone: at exactly the shapes one training step of the 784-1000-500-250-30
+  network multiplies (forward, and backward for the weights and the inputs), and at a large square shape
+  (``--large``, 2048 by default), in GFLOP/s;
+- the **training rate**: ``ae.train`` on MNIST with the reproduction's hyperparameters (``ae.reproduce.HINTON2006``:
+  activation, batch size, optimizer), in float32 and with ``bf16=True`` (the step under ``torch.autocast`` in
+  bfloat16, as the reproduction trains), in images per second and in GFLOP/s of those same matrix products.
 
-The fraction of peak is the training rate over the matmul rate, both in float32; ``--bf16`` measures both in
-bfloat16 instead (the matrix products alone, and ``ae.train(..., bf16=True)``). A last line times the
-activations alone: torch's ELU, ``ae``'s own, GELU and ReLU. ``--profile`` adds the profiler's table of
-where a training step spends its time. The header line shows ``OMP_WAIT_POLICY``: with ``PASSIVE`` (what
-``make`` sets, for builds that run two pages at a time), torch's threads sleep between operations and every
-small operation pays for waking them, so a lone training runs slower; run this without it.
+Each training rate is reported as a fraction of the peak of its own precision at the step's shapes. The first line
+says what the CPU offers for bfloat16: torch's CPU capability (``torch.backends.cpu.get_cpu_capability()``) and
+the flags of ``/proc/cpuinfo`` that matter (``avx512_bf16``: bfloat16 dot products in the vector unit; ``amx_bf16``
+and ``amx_tile``: the matrix engine). Without them, bfloat16 products are converted and run in float32 units, and
+bfloat16 is no faster. A last line times the activations alone: torch's ELU, ``ae``'s own, GELU and ReLU.
+``--profile`` adds the profiler's table of where a bfloat16 training step spends its time. The header line shows
+``OMP_WAIT_POLICY``: with ``PASSIVE`` (what ``make`` sets, for builds that run two pages at a time), torch's
+threads sleep between operations and every small operation pays for waking them, so a lone training runs slower;
+run this without it.
 
-    python benchmarks/throughput.py [--steps 60] [--repeats 5] [--batch-size N] [--activation NAME] [--bf16]
+    python benchmarks/throughput.py [--steps 60] [--repeats 5] [--batch-size N] [--activation NAME] [--large N]
                                     [--profile]
 """
 import argparse
 import os
 import statistics
 import time
+from pathlib import Path
 
 import torch
 from torch import nn
@@ -53,17 +59,36 @@ def flops(products) -> int:
     return sum(2 * m * k * n for m, k, n in products)
 
 
-def matmul_rate(products, dtype=torch.float32, repeats: int = 20) -> float:
-    """GFLOP/s of torch's matrix products alone at these shapes (the best of a few timings)."""
+PRECISIONS = {"float32": torch.float32, "bfloat16": torch.bfloat16}
+BFLOAT16_FLAGS = ("avx512f", "avx512_bf16", "amx_bf16", "amx_tile")  # the CPU flags that make bfloat16 fast
+
+
+def cpu_description() -> str:
+    """The CPU's name, torch's capability on it, and which of `BFLOAT16_FLAGS` it has."""
+    info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    lines = dict(line.split(":", 1) for line in info.splitlines() if ":" in line)
+    name = lines.get("model name\t", "").strip() or "unknown CPU"
+    flags = set(lines.get("flags\t\t", "").split())
+    has = [flag for flag in BFLOAT16_FLAGS if flag in flags]
+    lacks = [flag for flag in BFLOAT16_FLAGS if flag not in flags]
+    return (f"CPU: {name}, torch capability {torch.backends.cpu.get_cpu_capability()}; "
+            f"has {', '.join(has) or 'none'} of the bfloat16 flags; lacks {', '.join(lacks) or 'none'}")
+
+
+def matmul_rate(products, dtype=torch.float32, seconds: float = 0.3) -> float:
+    """GFLOP/s of torch's matrix products alone at these shapes: the best of 5 timings of about ``seconds`` each
+    (as many passes over the products as fit, measured with one pass first)."""
     operands = [(torch.rand(m, k, dtype=dtype), torch.rand(k, n, dtype=dtype)) for m, k, n in products]
-    best = float("inf")
-    for _ in range(5):
+
+    def timed(passes: int) -> float:
         start = time.perf_counter()
-        for _ in range(repeats):
+        for _ in range(passes):
             for a, b in operands:
                 torch.mm(a, b)
-        best = min(best, time.perf_counter() - start)
-    return repeats * flops(products) / best / 1e9
+        return time.perf_counter() - start
+
+    passes = max(1, round(seconds / timed(1)))
+    return passes * flops(products) / min(timed(passes) for _ in range(5)) / 1e9
 
 
 def training_rate(hp, train_set, steps: int, bf16: bool = False) -> float:
@@ -94,29 +119,35 @@ def main(argv=None) -> None:
     parser.add_argument("--repeats", type=int, default=5, help="timings of each kind (default %(default)s)")
     parser.add_argument("--batch-size", type=int, default=HINTON2006.batch_size)
     parser.add_argument("--activation", default=HINTON2006.activation)
-    parser.add_argument("--bf16", action="store_true",
-                        help="matrix products in bfloat16, and training with ae.train's bf16 (its forward pass)")
-    parser.add_argument("--profile", action="store_true", help="print where a training step spends its time")
+    parser.add_argument("--large", type=int, default=2048, help="the side of the large square product (default "
+                        "%(default)s)")
+    parser.add_argument("--profile", action="store_true", help="print where a bfloat16 training step spends its time")
     args = parser.parse_args(argv)
     hp = HINTON2006.replace(batch_size=args.batch_size, activation=args.activation)
     train_set, _ = ae.get_datasets()
     shapes = layer_shapes(ae.Net(hp.latent_size, hp.hidden, hp.activation))
-    products = step_products(shapes, hp.batch_size)
+    products, large = step_products(shapes, hp.batch_size), [(args.large,) * 3]
     per_image = flops(products) / hp.batch_size
+    print(cpu_description())
     print(f"network {'-'.join(str(n) for n, _ in shapes)}-{shapes[-1][1]} and back, {hp.activation}, "
-          f"batch {hp.batch_size}, {hp.optimizer}, {hp.loss}, {'bfloat16' if args.bf16 else 'float32'}; "
-          f"{torch.get_num_threads()} torch threads, "
+          f"batch {hp.batch_size}, {hp.optimizer}, {hp.loss}; {torch.get_num_threads()} torch threads, "
           f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', '(not set)')}; "
           f"{per_image / 1e6:.1f} MFLOP of matrix products per image")
-    peaks, rates = [], []
+    timings = {name: {"step": [], "large": [], "training": []} for name in PRECISIONS}
     for _ in range(args.repeats):
-        peaks.append(matmul_rate(products, torch.bfloat16 if args.bf16 else torch.float32))
-        rates.append(training_rate(hp, train_set, args.steps, args.bf16))
-        print(f"  matmul {peaks[-1]:6.1f} GFLOP/s   training {rates[-1]:7.0f} images/s = "
-              f"{rates[-1] * per_image / 1e9:6.1f} GFLOP/s")
-    peak, rate = statistics.median(peaks), statistics.median(rates)
-    print(f"median: matmul peak {peak:.1f} GFLOP/s, training {rate:.0f} images/s = {rate * per_image / 1e9:.1f} "
-          f"GFLOP/s, fraction of peak {rate * per_image / 1e9 / peak:.2f}")
+        for name, dtype in PRECISIONS.items():
+            times = timings[name]
+            times["step"].append(matmul_rate(products, dtype))
+            times["large"].append(matmul_rate(large, dtype))
+            times["training"].append(training_rate(hp, train_set, args.steps, bf16=dtype is torch.bfloat16))
+            print(f"  {name:<9} matmul at the step's shapes {times['step'][-1]:7.1f} GFLOP/s, at {args.large}^3 "
+                  f"{times['large'][-1]:7.1f}; training {times['training'][-1]:6.0f} images/s", flush=True)
+    print(f"medians of {args.repeats}:")
+    for name, times in timings.items():
+        step, square, rate = (statistics.median(times[kind]) for kind in ("step", "large", "training"))
+        print(f"  {name:<9} peak at the step's shapes {step:7.1f} GFLOP/s, at {args.large}^3 {square:7.1f}; "
+              f"training {rate:6.0f} images/s = {rate * per_image / 1e9:6.1f} GFLOP/s, "
+              f"fraction of the {name} peak at the step's shapes {rate * per_image / 1e9 / step:.2f}")
     print("one forward and backward pass on a 128x1000 batch: "
           + ", ".join(f"{name} {activation_microseconds(module):.0f} us" for name, module in
                       (("torch.nn.ELU", nn.ELU()), ("ae.model.ELU", ae.model.ELU()), ("torch.nn.GELU", nn.GELU()),
@@ -125,7 +156,7 @@ def main(argv=None) -> None:
         model, criterion, optimizer = ae.reset(hp)
         loader = ae.TensorLoader(subset(train_set, slice(args.steps * hp.batch_size)), hp.batch_size, seed=hp.seed)
         with profile(activities=[ProfilerActivity.CPU]) as profiler:
-            ae.train(model, criterion, optimizer, loader, None, progress=False, log=None, bf16=args.bf16)
+            ae.train(model, criterion, optimizer, loader, None, progress=False, log=None, bf16=True)
         print(profiler.key_averages().table(sort_by="self_cpu_time_total", row_limit=15))
 
 
