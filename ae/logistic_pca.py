@@ -51,7 +51,8 @@ def minimise(parameters, loss_fn, iterations: int) -> dict:
 class LogisticPCA:
     """Logistic PCA with `n_components` components, fitted by `fit(x)` on rows of pixels in [0, 1].
 
-    `fit` starts from PCA (its components, the projections as codes, the logit of the mean image as the bias)
+    `fit` starts from PCA (the components of the first 10,000 rows, the projections as codes, the logit of the
+    mean image as the bias)
     and minimises the cross-entropy over the codes, the components and the bias together with L-BFGS.
     `transform` fits the codes of new images with the rest held fixed; `inverse_transform` gives the pixels
     (probabilities in [0, 1]) of codes; `reconstruct` does both.

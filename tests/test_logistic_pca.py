@@ -12,20 +12,20 @@ from ae.reproduce import HINTON2006_TABLE
 
 @pytest.fixture
 def binary_images():
-    """200 'images' of 784 pixels from 3 hidden factors through a sigmoid, thresholded at random: binary data
+    """200 'images' of 64 pixels from 3 hidden factors through a sigmoid, thresholded at random: binary data
     of low rank, as logistic PCA models it."""
     generator = torch.Generator().manual_seed(0)
-    codes, components = torch.randn(200, 3, generator=generator), 3 * torch.randn(784, 3, generator=generator)
+    codes, components = torch.randn(200, 3, generator=generator), 3 * torch.randn(64, 3, generator=generator)
     p = torch.sigmoid(codes @ components.T - 1)
-    return (torch.rand(200, 784, generator=generator) < p).float().numpy()
+    return (torch.rand(200, 64, generator=generator) < p).float().numpy()
 
 
 def test_fit_lowers_the_cross_entropy_and_reconstructs_in_0_1(binary_images):
     model = LogisticPCA(n_components=3, iterations=100).fit(binary_images)
     assert model.fit_["end"] < model.fit_["start"]
-    assert model.components_.shape == (784, 3) and model.bias_.shape == (784,)
+    assert model.components_.shape == (64, 3) and model.bias_.shape == (64,)
     reconstructions = model.reconstruct(binary_images[:20])
-    assert reconstructions.shape == (20, 784)
+    assert reconstructions.shape == (20, 64)
     assert 0 <= reconstructions.min() and reconstructions.max() <= 1
 
 
