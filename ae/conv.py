@@ -25,8 +25,8 @@ CHANNELS = (16, 32)
 class ConvNet(nn.Module):
     """A convolutional autoencoder with the interface of `Net`: `encode`, `decode`, `forward`, a linear code.
 
-    The encoder runs two 3×3 convolutions of stride 2 (28×28 → 14×14 → 7×7, with `channels[0]`, then
-    `channels[1]` channels), then one linear layer to the code of `latent_size` numbers; the decoder mirrors it
+    The encoder runs two 3×3 convolutions of stride 2 (28×28 → 14×14 → 7×7, with `hidden[0]`, then
+    `hidden[1]` channels), then one linear layer to the code of `latent_size` numbers; the decoder mirrors it
     with a linear layer and two transposed convolutions (7×7 → 14×14 → 28×28), and a sigmoid. `hidden` is
     the channels, so that `reset` and `fit` build it from `HParams` as they build a `Net`.
     """

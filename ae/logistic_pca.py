@@ -52,8 +52,8 @@ class LogisticPCA:
     """Logistic PCA with `n_components` components, fitted by `fit(x)` on rows of pixels in [0, 1].
 
     `fit` starts from PCA (the components of the first 10,000 rows, the projections as codes, the logit of the
-    mean image as the bias)
-    and minimises the cross-entropy over the codes, the components and the bias together with L-BFGS.
+    mean image as the bias) and minimises the cross-entropy over the codes, the components and the bias together
+    with L-BFGS.
     `transform` fits the codes of new images with the rest held fixed; `inverse_transform` gives the pixels
     (probabilities in [0, 1]) of codes; `reconstruct` does both.
     """
@@ -89,6 +89,7 @@ class LogisticPCA:
         return torch.sigmoid(torch.addmm(self.bias_, torch.as_tensor(codes), self.components_.T))
 
     def reconstruct(self, x, iterations: int | None = None) -> torch.Tensor:
+        """The pixels of the rows of `x` through their fitted codes: `inverse_transform(transform(x))`."""
         return self.inverse_transform(self.transform(x, iterations))
 
 
