@@ -1,5 +1,7 @@
 """The command line: `python -m ae train` trains a model outside the book, `python -m ae sweep` trains one
-per latent size, activation and seed, `python -m ae reproduce hinton2006` reproduces a paper's table."""
+per latent size, activation and seed, `python -m ae reproduce hinton2006` reproduces a paper's table,
+`python -m ae logistic-pca` recomputes its logistic PCA row, and `python -m ae conv` compares a convolutional
+autoencoder with the fully connected one."""
 from __future__ import annotations
 
 import argparse
@@ -20,6 +22,10 @@ SWEEP_LATENT_SIZES = (2, 8, 16, 32, 64)  # ae.experiments.LATENT_SIZES
 SWEEP_ACTIVATIONS = ("relu", "tanh", "sigmoid")  # ae.experiments.SWEEP_ACTIVATIONS
 SWEEP_SEEDS = (0, 1, 2)  # ae.experiments.SEEDS
 PAPER_EPOCHS = {"hinton2006": 40}  # ae.reproduce.PAPERS, and the epochs of each paper's recipe
+CONV_SEEDS = (0, 1, 2)  # ae.conv.SEEDS
+CONV_CPU_SECONDS = 40  # ae.conv.CPU_SECONDS
+LOGISTIC_PCA_TRAIN_SIZE = 10_000  # ae.logistic_pca.TRAIN_SIZE
+LOGISTIC_PCA_ITERATIONS = 300  # ae.logistic_pca.ITERATIONS
 TRAINING_IMAGES = 50_000  # MNIST's training images less the validation ones, the most that --train-size can take
 
 DEVICES = re.compile(r"cpu|cuda(:[0-9]+)?")
@@ -185,6 +191,55 @@ def reproduce_command(args) -> None:
         print(f"written to {write_result(args.out, result, allow_dirty=args.allow_dirty)}")
 
 
+def check_out(args) -> str:
+    """Check `--out` and the git tree when a result is to be written; the command line's tail that says so."""
+    if args.out is None:
+        return ""
+    check_json_out(args.out)
+    check_clean(args.allow_dirty)
+    return f" --out {args.out}" + " --allow-dirty" * args.allow_dirty
+
+
+def conv_command(args) -> None:
+    if not args.cpu_seconds > 0:
+        raise ValueError(f"cpu_seconds must be a positive number, got {args.cpu_seconds}")
+    if len(args.seeds) == 0 or len(set(args.seeds)) != len(args.seeds):
+        raise ValueError(f"seeds must be one or more different values, got {args.seeds}")
+    for seed in args.seeds:
+        HParams(seed=seed)  # the bounds of each seed, checked first
+    if args.train_size is not None and not 1 <= args.train_size <= TRAINING_IMAGES:
+        raise ValueError(f"train_size must be an integer from 1 to {TRAINING_IMAGES}, got {args.train_size}")
+    device = check_device(args.device)
+    command = (f"python -m ae conv --cpu-seconds {args.cpu_seconds:g} --seeds {' '.join(map(str, args.seeds))}"
+               + (f" --train-size {args.train_size}" if args.train_size is not None else ""))
+    command += check_out(args)
+
+    from . import conv
+    from .results import write_result
+
+    result = conv.compare(args.cpu_seconds, args.seeds, args.train_size, device, command)
+    print(conv.format_comparison(result))
+    if args.out is not None:
+        print(f"written to {write_result(args.out, result, allow_dirty=args.allow_dirty)}")
+
+
+def logistic_pca_command(args) -> None:
+    if not 1 <= args.train_size <= TRAINING_IMAGES:
+        raise ValueError(f"train_size must be an integer from 1 to {TRAINING_IMAGES}, got {args.train_size}")
+    if not 1 <= args.iterations <= 100_000:
+        raise ValueError(f"iterations must be an integer from 1 to 100000, got {args.iterations}")
+    command = f"python -m ae logistic-pca --train-size {args.train_size} --iterations {args.iterations}"
+    command += check_out(args)
+
+    from . import logistic_pca
+    from .results import write_result
+
+    result = logistic_pca.hinton2006_row(train_size=args.train_size, iterations=args.iterations, command=command)
+    print(logistic_pca.format_row(result))
+    if args.out is not None:
+        print(f"written to {write_result(args.out, result, allow_dirty=args.allow_dirty)}")
+
+
 def build_parser() -> Parser:
     """The parser of `python -m ae`; building it imports neither torch nor matplotlib nor scikit-learn."""
     parser = Parser(prog="python -m ae", description=__doc__)
@@ -241,6 +296,28 @@ def build_parser() -> Parser:
     p.add_argument("--out", default=None, help="also write the result with its provenance to this JSON file")
     p.add_argument("--allow-dirty", action="store_true", help=dirty_help)
     p.set_defaults(run=sweep_command)
+
+    p = commands.add_parser("conv", help="train the convolutional and the fully connected autoencoder for the same "
+                                         "CPU time, and compare them")
+    p.add_argument("--cpu-seconds", type=float, default=CONV_CPU_SECONDS,
+                   help="CPU seconds of training per run, with one torch thread (default %(default)s)")
+    p.add_argument("--seeds", type=int, nargs="+", default=list(CONV_SEEDS),
+                   help="random seeds of each model, for its mean and spread (default %(default)s)")
+    p.add_argument("--train-size", type=int, default=None,
+                   help="train on the first N training images only, for a short version (default: all)")
+    p.add_argument("--device", default=None, help=device_help)
+    p.add_argument("--out", default=None, help="also write the result with its provenance to this JSON file")
+    p.add_argument("--allow-dirty", action="store_true", help=dirty_help)
+    p.set_defaults(run=conv_command)
+
+    p = commands.add_parser("logistic-pca", help="recompute the logistic PCA row of Hinton & Salakhutdinov's table")
+    p.add_argument("--train-size", type=int, default=LOGISTIC_PCA_TRAIN_SIZE,
+                   help="fit the components on the first N training images (default %(default)s)")
+    p.add_argument("--iterations", type=int, default=LOGISTIC_PCA_ITERATIONS,
+                   help="the most L-BFGS iterations of each fit (default %(default)s)")
+    p.add_argument("--out", default=None, help="also write the result with its provenance to this JSON file")
+    p.add_argument("--allow-dirty", action="store_true", help=dirty_help)
+    p.set_defaults(run=logistic_pca_command)
     return parser
 
 

@@ -1,6 +1,8 @@
 """Figures: a grid of labelled digits, loss curves, images with their reconstructions, a network diagram."""
 from __future__ import annotations
 
+import math
+
 import matplotlib.pyplot as plt
 import torch
 from matplotlib.patches import Polygon
@@ -81,19 +83,59 @@ def show_reconstructions(model, images):
     return show_images({"original": images, "reconstruction": output})
 
 
-def _layers(half) -> list[tuple[nn.Linear, str]]:
-    """The Linear layers of an encoder or decoder, each with the name of the module after it ("" if none)."""
+#: The layers `draw_network` shows as bands between two bars, and the name it gives each.
+DRAWN_LAYERS = {nn.Linear: "Linear", nn.Conv2d: "Conv", nn.ConvTranspose2d: "ConvT"}
+
+
+def _layers(half) -> list[tuple[nn.Module, str]]:
+    """The Linear and convolution layers of an encoder or decoder, each with the name of the activation after it
+    ("" if none): the next module that is not a reshaping (`Flatten`, `Unflatten`) nor a drawn layer."""
     leaves = [module for module in half.modules() if not list(module.children())]
-    return [(layer, "" if after is None or isinstance(after, nn.Linear) else type(after).__name__)
-            for layer, after in zip(leaves, leaves[1:] + [None]) if isinstance(layer, nn.Linear)]
+    named = []
+    for i, layer in enumerate(leaves):
+        if isinstance(layer, tuple(DRAWN_LAYERS)):
+            after = next((m for m in leaves[i + 1:] if not isinstance(m, (nn.Flatten, nn.Unflatten))), None)
+            named.append((layer, "" if after is None or isinstance(after, tuple(DRAWN_LAYERS))
+                          else type(after).__name__))
+    return named
+
+
+def _shapes(model, layers) -> list[tuple[int, ...]]:
+    """The shape of one image's numbers before, between and after `layers`, recorded while `model` encodes and
+    decodes a blank image (with its `encode` and `decode`, else its `encoder` and `decoder`). Between two layers, a
+    reshaping (`Flatten`, `Unflatten`) may change the shape: the one with channels, height and width is kept."""
+    encode, decode = (getattr(model, name, getattr(model, f"{name}r")) for name in ("encode", "decode"))
+    inputs, outputs = {}, {}
+    hooks = [hook for layer, _ in layers for hook in (
+        layer.register_forward_pre_hook(lambda m, args: inputs.__setitem__(m, tuple(args[0].shape[1:]))),
+        layer.register_forward_hook(lambda m, _, out: outputs.__setitem__(m, tuple(out.shape[1:]))))]
+    try:
+        with torch.no_grad():
+            decode(encode(torch.zeros(1, 28 * 28, device=next(model.parameters()).device)))
+    finally:
+        for hook in hooks:
+            hook.remove()
+    shapes = [inputs[layers[0][0]]]
+    for (before, _), (after, _) in zip(layers, layers[1:]):
+        shapes.append(max(outputs[before], inputs[after], key=len))
+    return shapes + [outputs[layers[-1][0]]]
+
+
+def _band_label(layer, after: str) -> str:
+    name = DRAWN_LAYERS[type(layer)]
+    if not isinstance(layer, nn.Linear):
+        name += f" {'×'.join(map(str, layer.kernel_size))}"
+    return f"{name}\n+ {after}" if after else name
 
 
 def draw_network(model, ax=None):
-    """A diagram of an autoencoder such as `Net`: one bar per layer, as tall as its width.
+    """A diagram of an autoencoder such as `Net` or `ConvNet`: one bar per layer of numbers, as tall as how many.
 
-    The widths are read from the `nn.Linear` layers of `model.encoder` and `model.decoder`; between two
-    bars, the Linear layer and the activation after it. ValueError for a model without such layers.
-    The heights are to scale: the largest width (the image's 784 pixels) takes the full height.
+    The layers are the `nn.Linear` (and `nn.Conv2d`, `nn.ConvTranspose2d`) layers of `model.encoder` and
+    `model.decoder`, and their sizes are read from their outputs as the model encodes and decodes a blank image:
+    a number for a vector, channels × height × width for feature maps. Between two bars, the layer and the
+    activation after it. ValueError for a model without such layers. The heights are to scale: the largest layer
+    takes the full height.
     """
     halves = [getattr(model, name, None) for name in ("encoder", "decoder")]
     encoder, decoder = [_layers(half) if isinstance(half, nn.Module) else [] for half in halves]
@@ -101,23 +143,24 @@ def draw_network(model, ax=None):
         raise ValueError("draw_network needs a model with Linear layers in .encoder and .decoder "
                          f"(like ae.Net), got {type(model).__name__}")
     layers, code = encoder + decoder, len(encoder)
-    widths = [layers[0][0].in_features] + [layer.out_features for layer, _ in layers]
+    shapes = _shapes(model, layers)
+    widths = [math.prod(shape) for shape in shapes]
+    names = ["×".join(map(str, shape)) for shape in shapes]
     heights = [width / max(widths) for width in widths]
     if ax is None:
         _, ax = plt.subplots(figsize=(min(MAX_WIDTH, 1.9 * len(widths)), 3.6))
     bar, last = 0.3, len(widths) - 1
     colors = ["tab:blue"] * code + ["tab:orange"] + ["tab:green"] * (last - code)
     ax.bar(range(len(widths)), heights, bottom=[-h / 2 for h in heights], width=bar, color=colors)
-    for x, (width, height) in enumerate(zip(widths, heights)):
-        ax.text(x, height / 2 + 0.03, str(width), ha="center", va="bottom", fontsize=12)
+    for x, (name, height) in enumerate(zip(names, heights)):
+        ax.text(x, height / 2 + 0.03, name, ha="center", va="bottom", fontsize=12)
     for x, name in [(0, "image"), (last, "reconstruction")]:
         ax.text(x, 0.66, name, ha="center", va="bottom", fontsize=12)
-    for x, (_, after) in enumerate(layers):
+    for x, (layer, after) in enumerate(layers):
         left, right = heights[x] / 2, heights[x + 1] / 2
         ax.add_patch(Polygon([(x + bar / 2, -left), (x + bar / 2, left), (x + 1 - bar / 2, right),
                               (x + 1 - bar / 2, -right)], color="0.9", zorder=0))
-        label = f"Linear\n+ {after}" if after else "Linear"
-        ax.text(x + 0.5, 0, label, ha="center", va="center", fontsize=10)
+        ax.text(x + 0.5, 0, _band_label(layer, after), ha="center", va="center", fontsize=10)
     for name, start, end, color in [("encoder", -bar / 2, code - 0.25, "tab:blue"),
                                     ("code", code - bar / 2, code + bar / 2, "tab:orange"),
                                     ("decoder", code + 0.25, last + bar / 2, "tab:green")]:
