@@ -14,7 +14,7 @@ from .experiments import pca_mse_by_size
 from .hparams import HParams
 from .model import IMAGE_SIZE
 from .results import provenance
-from .train import evaluate, get_device, make_optimizer, reset, train
+from .train import bfloat16_is_fast, evaluate, get_device, make_optimizer, reset, train
 
 REFERENCE = ("G. E. Hinton and R. R. Salakhutdinov, Reducing the dimensionality of data with neural networks, "
              "Science 313 (5786), 504-507, 2006")
@@ -93,10 +93,10 @@ def train_recipe(hp: HParams, recipe: dict, train_set, loaders: dict, device, lo
         he_init(model)
     optimizer = make_optimizer(hp.optimizer, model.parameters(), hp.lr, recipe["weight_decay"])
     scheduler = warmup_cosine(optimizer, hp.epochs * len(train_loader), recipe["warmup"] * len(train_loader))
-    seconds, history = 0.0, []
+    seconds, history, bfloat16 = 0.0, [], bfloat16_is_fast(device)
     for epoch in range(1, hp.epochs + 1):
         logs = train(model, criterion, optimizer, train_loader, None, progress=False, log=None, scheduler=scheduler,
-                     bf16=epoch <= hp.epochs - recipe["float32_epochs"])
+                     bf16=bfloat16 and epoch <= hp.epochs - recipe["float32_epochs"])
         seconds += logs["seconds"][-1]
         row = {"epoch": epoch, "seconds": round(seconds, 1), "train_loss": logs["train_loss"][-1]}
         row |= {f"{split}_error": evaluate(model, loader, squared_error)[0] for split, loader in loaders.items()}
@@ -105,6 +105,15 @@ def train_recipe(hp: HParams, recipe: dict, train_set, loaders: dict, device, lo
             log(f"epoch {epoch}/{hp.epochs}: train_loss={row['train_loss']:.5f} "
                 + " ".join(f"{split}_error={row[f'{split}_error']:.3f}" for split in loaders))
     return history
+
+
+def precision_note(device, log=print) -> bool:
+    """Whether the recipe's bfloat16 epochs run in bfloat16 on `device` (`bfloat16_is_fast`), said to `log`."""
+    fast = bfloat16_is_fast(device)
+    if log is not None:
+        log("bfloat16 is fast here: the recipe's bfloat16 epochs run in bfloat16" if fast else
+            "bfloat16 is slow here (no AMX or AVX512-BF16 in use): every epoch runs in float32")
+    return fast
 
 
 def check_train_size(train_size, train_set) -> None:
@@ -132,7 +141,7 @@ def hinton2006(epochs: int = HINTON2006.epochs, train_size: int | None = None, d
     schedule = (f"linear warm-up over {RECIPE['warmup']} epoch(s) from a tenth of the learning rate, then cosine "
                 "decay to 0, stepped every batch; no pretraining")
     result = {"paper": "hinton2006", "reference": REFERENCE, **provenance(command, device), "hparams": hp.asdict(),
-              "recipe": RECIPE, "schedule": schedule,
+              "recipe": RECIPE, "schedule": schedule, "bfloat16": precision_note(device, log),
               "train_size": train_size or len(train_set), "validation_size": len(validation_set)}
     loaders = {split: TensorLoader(data, 1000, shuffle=False, device=device)
                for split, data in (("validation", validation_set), ("test", test_set))}
@@ -164,8 +173,8 @@ def search(candidates=SEARCH, epochs: int | None = None, train_size: int | None 
     check_train_size(train_size, train_set)
     device = get_device(device)
     loaders = {"validation": TensorLoader(validation_set, 1000, shuffle=False, device=device)}
-    result = {"paper": "hinton2006", **provenance(command, device), "train_size": train_size or len(train_set),
-              "validation_size": len(validation_set), "candidates": []}
+    result = {"paper": "hinton2006", **provenance(command, device), "bfloat16": precision_note(device, log),
+              "train_size": train_size or len(train_set), "validation_size": len(validation_set), "candidates": []}
     for candidate in candidates:
         hp, recipe = candidate_settings(candidate)
         hp = hp if epochs is None else hp.replace(epochs=epochs)

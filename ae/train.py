@@ -45,6 +45,27 @@ def get_device(device: str | None = None) -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
+# Settings of oneDNN's ONEDNN_MAX_CPU_ISA that stop it before its bfloat16 instructions (AVX512_CORE_BF16).
+_ISAS_WITHOUT_BFLOAT16 = {"SSE41", "AVX", "AVX2", "AVX2_VNNI", "AVX2_VNNI_2", "AVX512_CORE", "AVX512_CORE_VNNI"}
+
+
+def bfloat16_is_fast(device=None) -> bool:
+    """Whether bfloat16 matrix products run faster than float32 ones on `device` (default: `get_device()`).
+
+    A GPU: if it supports bfloat16. A CPU: if it has AMX or AVX512-BF16 instructions, torch uses its AVX512 code
+    (not turned off by `ATEN_CPU_CAPABILITY`) and oneDNN may use them (not stopped by `ONEDNN_MAX_CPU_ISA`).
+    Elsewhere bfloat16 products are emulated: on a CPU with AVX2 only, tens of times slower than float32
+    (`benchmarks/throughput.py` measures both).
+    """
+    device = get_device(device)
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    instructions = torch.cpu._is_amx_tile_supported() or torch.cpu._is_avx512_bf16_supported()
+    isa = os.environ.get("ONEDNN_MAX_CPU_ISA", "ALL").upper()
+    return (instructions and torch.backends.cpu.get_cpu_capability().startswith("AVX512")
+            and isa not in _ISAS_WITHOUT_BFLOAT16)
+
+
 def make_criterion(loss: str) -> nn.Module:
     """The reconstruction loss by name: `"mse"` (mean squared error per pixel) or `"bce"`."""
     return {"mse": nn.MSELoss, "bce": nn.BCELoss}[loss]()
@@ -151,8 +172,8 @@ def train(model, criterion, optimizer, train_loader, test_loader, epochs: int = 
     input of every training and test batch while the target stays the clean batch (a denoising autoencoder).
     `scheduler`, a learning-rate scheduler, steps after every optimizer step (build it for
     `epochs * len(train_loader)` steps). `bf16`: the step under `torch.autocast` in bfloat16, whose matrix
-    products run faster on a CPU with AVX512-BF16 and on recent GPUs (on a CPU without bfloat16 instructions
-    they may run slower: measure first); the weights, their updates and the loss stay in float32, and so does
+    products run faster on a CPU with AMX or AVX512-BF16 and on recent GPUs (elsewhere far slower: ask
+    `bfloat16_is_fast`); the weights, their updates and the loss stay in float32, and so does
     `evaluate`. A loss that is not finite stops training with `NonFiniteLoss`, before the weights move.
     """
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:

@@ -36,6 +36,7 @@ from torch.profiler import ProfilerActivity, profile
 import ae
 from ae.data import subset
 from ae.reproduce import HINTON2006
+from ae.train import bfloat16_is_fast
 
 
 def layer_shapes(model) -> list[tuple[int, int]]:
@@ -143,11 +144,16 @@ def main(argv=None) -> None:
             print(f"  {name:<9} matmul at the step's shapes {times['step'][-1]:7.1f} GFLOP/s, at {args.large}^3 "
                   f"{times['large'][-1]:7.1f}; training {times['training'][-1]:6.0f} images/s", flush=True)
     print(f"medians of {args.repeats}:")
+    fractions = {}
     for name, times in timings.items():
         step, square, rate = (statistics.median(times[kind]) for kind in ("step", "large", "training"))
+        fractions[name] = rate * per_image / 1e9 / step
         print(f"  {name:<9} peak at the step's shapes {step:7.1f} GFLOP/s, at {args.large}^3 {square:7.1f}; "
               f"training {rate:6.0f} images/s = {rate * per_image / 1e9:6.1f} GFLOP/s, "
-              f"fraction of the {name} peak at the step's shapes {rate * per_image / 1e9 / step:.2f}")
+              f"fraction of the {name} peak at the step's shapes {fractions[name]:.2f}")
+    used = "bfloat16" if bfloat16_is_fast("cpu") else "float32"
+    print(f"the reproduction trains in {used} here (ae.train.bfloat16_is_fast): "
+          f"{fractions[used]:.2f} of the {used} peak at its step's shapes")
     print("one forward and backward pass on a 128x1000 batch: "
           + ", ".join(f"{name} {activation_microseconds(module):.0f} us" for name, module in
                       (("torch.nn.ELU", nn.ELU()), ("ae.model.ELU", ae.model.ELU()), ("torch.nn.GELU", nn.GELU()),

@@ -2,6 +2,9 @@
 and the committed result."""
 import json
 import math
+import os
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -72,7 +75,8 @@ def test_the_epoch_is_chosen_on_validation_and_the_test_error_only_reported(monk
 
 def test_short_run_prints_the_table_beside_the_papers(capsys, mnist):
     main(["reproduce", "hinton2006", "--epochs", "1", "--train-size", "128"])
-    out = capsys.readouterr().out.splitlines()
+    note, *out = capsys.readouterr().out.splitlines()
+    assert note.startswith("bfloat16 is ") and "bfloat16 epochs" in note or "every epoch runs in float32" in note
     assert out[0].startswith("epoch 1/1: ") and "validation_error=" in out[0] and "test_error=" in out[0]
     table = out[1:]
     assert table[1].split()[:2] == ["autoencoder", "3.00"]
@@ -174,6 +178,7 @@ def test_train_recipe_builds_its_optimizer_loader_and_precision_from_the_recipe(
 
     monkeypatch.setattr(ae.reproduce, "train", fake_train)
     monkeypatch.setattr(ae.reproduce, "evaluate", lambda model, loader, metric: (3.0, None))
+    monkeypatch.setattr(ae.reproduce, "bfloat16_is_fast", lambda device: True)
     recipe = {**RECIPE, "weight_decay": 0.3, "shift": 2, "float32_epochs": 1}
     history = train_recipe(HINTON2006.replace(epochs=2), recipe, small[0], {"validation": None}, "cpu", log=None)
     assert seen == [(0.3, 2, True), (0.3, 2, False)]
@@ -182,6 +187,37 @@ def test_train_recipe_builds_its_optimizer_loader_and_precision_from_the_recipe(
     longer = HINTON2006.epochs + 2  # a longer run keeps float32 for the recipe's last epochs only
     train_recipe(HINTON2006.replace(epochs=longer), RECIPE, small[0], {}, "cpu", log=None)
     assert [bf16 for *_, bf16 in seen] == [epoch <= longer - RECIPE["float32_epochs"] for epoch in range(1, longer + 1)]
+    seen.clear()  # where bfloat16 is slow, every epoch runs in float32
+    monkeypatch.setattr(ae.reproduce, "bfloat16_is_fast", lambda device: False)
+    train_recipe(HINTON2006.replace(epochs=longer), RECIPE, small[0], {}, "cpu", log=None)
+    assert [bf16 for *_, bf16 in seen] == [False] * longer
+
+
+# bfloat16_is_fast in a fresh process with `env` added; a CPU's AVX512 code or oneDNN's bfloat16 turned off.
+TURNED_OFF = [{"ATEN_CPU_CAPABILITY": "avx2"}, {"ONEDNN_MAX_CPU_ISA": "AVX2"}, {"ONEDNN_MAX_CPU_ISA": "avx512_core"}]
+
+
+@pytest.mark.parametrize("env", TURNED_OFF, ids=lambda env: "=".join(*env.items()))
+def test_bfloat16_is_not_fast_with_the_cpus_bfloat16_instructions_turned_off(env):
+    code = ("import torch; from ae.train import bfloat16_is_fast; "
+            "print(bfloat16_is_fast('cpu'), torch.backends.cpu.get_cpu_capability())")
+    done = subprocess.run([sys.executable, "-c", code], env={**os.environ, **env}, capture_output=True, text=True,
+                          check=True)
+    fast, capability = done.stdout.split()
+    assert fast == "False", f"with {env} (capability {capability}) bfloat16 still counts as fast"
+
+
+def test_a_short_reproduction_with_bfloat16_turned_off_runs_in_float32_and_reports_its_speed(tmp_path, mnist):
+    """The command, run as a learner would on a CPU without bfloat16 instructions (or with them turned off)."""
+    out = tmp_path / "run.json"
+    command = [sys.executable, "-m", "ae", "reproduce", "hinton2006", "--epochs", "1", "--train-size", "512",
+               "--out", str(out), "--allow-dirty"]
+    done = subprocess.run(command, env={**os.environ, "ATEN_CPU_CAPABILITY": "avx2"}, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "every epoch runs in float32" in done.stdout
+    result = json.loads(out.read_text())
+    assert result["bfloat16"] is False and result["training_seconds"] > 0
 
 
 def test_the_committed_search_chose_the_recipe_in_use():
