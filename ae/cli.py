@@ -1,5 +1,6 @@
 """The command line: `python -m ae train` trains a model outside the book, `python -m ae sweep` trains one
-per latent size, activation and seed, `python -m ae reproduce hinton2006` reproduces a paper's table."""
+per latent size, activation and seed, `python -m ae reproduce hinton2006` reproduces a paper's table,
+`python -m ae anomaly` and `python -m ae retrieval` measure what an autoencoder is for."""
 from __future__ import annotations
 
 import argparse
@@ -19,6 +20,8 @@ DATASET_NAMES = ("mnist", "fashion-mnist")  # ae.data.DATASETS
 SWEEP_LATENT_SIZES = (2, 8, 16, 32, 64)  # ae.experiments.LATENT_SIZES
 SWEEP_ACTIVATIONS = ("relu", "tanh", "sigmoid")  # ae.experiments.SWEEP_ACTIVATIONS
 SWEEP_SEEDS = (0, 1, 2)  # ae.experiments.SEEDS
+ANOMALY_DIGITS = tuple(range(10))  # ae.anomaly.DIGITS
+ANOMALY_SEEDS = (0, 1, 2)  # ae.anomaly.SEEDS and ae.retrieval's default seeds
 PAPER_EPOCHS = {"hinton2006": 40}  # ae.reproduce.PAPERS, and the epochs of each paper's recipe
 TRAINING_IMAGES = 50_000  # MNIST's training images less the validation ones, the most that --train-size can take
 
@@ -185,6 +188,54 @@ def reproduce_command(args) -> None:
         print(f"written to {write_result(args.out, result, allow_dirty=args.allow_dirty)}")
 
 
+def _result_command(args, name: str, options: str) -> tuple[str, str | None]:
+    """The command line a result records, and the device, after checking `--device`, `--out` and the tree."""
+    device = check_device(args.device)
+    command = f"python -m ae {name}{options}"
+    if args.out is not None:
+        check_json_out(args.out)
+        check_clean(args.allow_dirty)
+        command += f" --out {args.out}" + " --allow-dirty" * args.allow_dirty
+    return command, device
+
+
+def _check_seeds(seeds) -> None:
+    if len(seeds) == 0 or len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds must be one or more different values, got {list(seeds)}")
+    for seed in seeds:
+        HParams(seed=seed)
+
+
+def anomaly_command(args) -> None:
+    _check_seeds(args.seeds)
+    if len(args.digits) == 0 or len(set(args.digits)) != len(args.digits) or not set(args.digits) <= set(range(10)):
+        raise ValueError(f"digits must be one or more different digits from 0 to 9, got {list(args.digits)}")
+    HParams(epochs=args.epochs)
+    command, device = _result_command(args, "anomaly", f" --digits {' '.join(map(str, args.digits))} --seeds "
+                                      f"{' '.join(map(str, args.seeds))} --epochs {args.epochs}")
+
+    from .anomaly import anomaly
+    from .results import write_result
+
+    result = anomaly(args.digits, args.seeds, HParams(epochs=args.epochs), device, command)
+    if args.out is not None:
+        print(f"written to {write_result(args.out, result, allow_dirty=args.allow_dirty)}")
+
+
+def retrieval_command(args) -> None:
+    _check_seeds(args.seeds)
+    HParams(epochs=args.epochs)
+    command, device = _result_command(args, "retrieval", f" --seeds {' '.join(map(str, args.seeds))} "
+                                      f"--epochs {args.epochs}")
+
+    from .results import write_result
+    from .retrieval import retrieval
+
+    result = retrieval(args.seeds, HParams(epochs=args.epochs), device, command)
+    if args.out is not None:
+        print(f"written to {write_result(args.out, result, allow_dirty=args.allow_dirty)}")
+
+
 def build_parser() -> Parser:
     """The parser of `python -m ae`; building it imports neither torch nor matplotlib nor scikit-learn."""
     parser = Parser(prog="python -m ae", description=__doc__)
@@ -241,6 +292,30 @@ def build_parser() -> Parser:
     p.add_argument("--out", default=None, help="also write the result with its provenance to this JSON file")
     p.add_argument("--allow-dirty", action="store_true", help=dirty_help)
     p.set_defaults(run=sweep_command)
+
+    p = commands.add_parser("anomaly", help="hold each digit out of training and score how well the autoencoder, "
+                            "PCA and the nearest code flag it; Fashion-MNIST as outside inputs")
+    p.add_argument("--digits", type=int, nargs="+", default=list(ANOMALY_DIGITS),
+                   help="the digits to hold out, one at a time (default %(default)s)")
+    p.add_argument("--seeds", type=int, nargs="+", default=list(ANOMALY_SEEDS),
+                   help="random seeds of each held-out digit, for the mean and spread (default %(default)s)")
+    p.add_argument("--epochs", type=int, default=d["epochs"],
+                   help="passes over the training set per run (default %(default)s)")
+    p.add_argument("--device", default=None, help=device_help)
+    p.add_argument("--out", default=None, help="also write the result with its provenance to this JSON file")
+    p.add_argument("--allow-dirty", action="store_true", help=dirty_help)
+    p.set_defaults(run=anomaly_command)
+
+    p = commands.add_parser("retrieval", help="precision@10 of the test images' nearest training images by pixels, "
+                            "PCA and the autoencoder's code, with the time per query")
+    p.add_argument("--seeds", type=int, nargs="+", default=list(ANOMALY_SEEDS),
+                   help="random seeds of the autoencoder, for the mean and spread (default %(default)s)")
+    p.add_argument("--epochs", type=int, default=d["epochs"],
+                   help="passes over the training set (default %(default)s)")
+    p.add_argument("--device", default=None, help=device_help)
+    p.add_argument("--out", default=None, help="also write the result with its provenance to this JSON file")
+    p.add_argument("--allow-dirty", action="store_true", help=dirty_help)
+    p.set_defaults(run=retrieval_command)
     return parser
 
 
