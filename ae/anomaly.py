@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 
+import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from sklearn.decomposition import PCA
@@ -19,6 +20,8 @@ from sklearn.neighbors import NearestNeighbors
 from .cache import TRAINING_CODE, cached, load_checkpoint, save_checkpoint, trained
 from .data import get_datasets, load_mnist, subset
 from .hparams import HParams
+from .latent import encode
+from .plots import MAX_WIDTH, TITLE_SIZE
 from .results import provenance
 from .train import fit, get_device
 
@@ -47,15 +50,6 @@ def reconstruct(model, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
     images = torch.as_tensor(x, dtype=torch.float32)
     return torch.cat([model(batch.to(device)).reshape(len(batch), -1).cpu() for batch in images.split(batch_size)]
                      ).numpy()
-
-
-@torch.no_grad()
-def encode(model, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
-    """The codes `(N, latent_size)` of the images `x`."""
-    model.eval()
-    device = next(model.parameters()).device
-    images = torch.as_tensor(x, dtype=torch.float32)
-    return torch.cat([model.encode(batch.to(device)).cpu() for batch in images.split(batch_size)]).numpy()
 
 
 def reconstruction_error(x: np.ndarray, reconstructions: np.ndarray) -> np.ndarray:
@@ -252,3 +246,64 @@ def summarize(runs, key: str = "auc") -> dict:
 def image(hex_pixels: str) -> np.ndarray:
     """A 28×28 uint8 image from the hex string a result stores."""
     return np.frombuffer(bytes.fromhex(hex_pixels), np.uint8).reshape(28, 28)
+
+
+def plot_auc(result: dict):
+    """ROC-AUC on the test images for each held-out digit and score: mean over seeds, with bars from the lowest
+    to the highest seed. The dashed line at 0.5 is a random score."""
+    summary = summarize(result["runs"])
+    digits = sorted(summary)
+    fig, ax = plt.subplots(figsize=(MAX_WIDTH, 3.8))
+    width = 0.8 / len(result["scorers"])
+    for i, name in enumerate(result["scorers"]):
+        values = [summary[d][name] for d in digits]
+        mean = np.array([v["mean"] for v in values])
+        spread = [mean - [v["min"] for v in values], [v["max"] for v in values] - mean]
+        ax.bar(np.arange(len(digits)) + (i - (len(result["scorers"]) - 1) / 2) * width, mean, width, yerr=spread,
+               capsize=2, label=name)
+    ax.axhline(0.5, color="black", linestyle="--", linewidth=1, label="random score")
+    ax.set_xticks(range(len(digits)), [str(d) for d in digits])
+    ax.set_xlabel("digit held out of training (the anomaly)")
+    ax.set_ylabel("test ROC-AUC")
+    ax.set_ylim(0, 1)
+    ax.grid(True, axis="y", alpha=0.3)
+    ax.legend(loc="upper left", bbox_to_anchor=(1, 1), fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def show_examples(example: dict, kind: str):
+    """The images of one kind of failure (`"missed"` or `"false_alarms"`) above their reconstructions, each
+    titled with its label and its reconstruction error (×1000)."""
+    rows = example[kind]
+    side = min(1.5, (MAX_WIDTH - 0.2) / len(rows))
+    fig, axes = plt.subplots(2, len(rows), figsize=(side * len(rows), 2 * side + 0.5), squeeze=False)
+    for i, row in enumerate(rows):
+        for ax, key in zip(axes[:, i], ("image", "reconstruction")):
+            ax.imshow(image(row[key]), cmap="gray", vmin=0, vmax=255)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        axes[0, i].set_title(f"{row['label']}: {row['error'] * 1000:.1f}", fontsize=TITLE_SIZE)
+    axes[0, 0].set_ylabel("image")
+    axes[1, 0].set_ylabel("reconstruction")
+    fig.tight_layout()
+    return fig
+
+
+def plot_histogram(example: dict):
+    """How the autoencoder's errors of the held-out digit and of the other digits spread (test images), with
+    the threshold chosen on validation."""
+    histogram = example["histogram"]
+    bins = 10 ** np.array(histogram["log10_bins"])
+    fig, ax = plt.subplots(figsize=(6.5, 3.4))
+    for key, label in (("normal", "the nine digits trained on"), ("held_out", f"the held-out {example['digit']}s")):
+        counts = np.array(histogram[key], dtype=float)
+        ax.stairs(counts / counts.sum(), bins, fill=True, alpha=0.5, label=label)
+    ax.axvline(example["threshold"], color="black", linestyle="--", linewidth=1, label="threshold (validation)")
+    ax.set_xscale("log")
+    ax.set_xlabel("reconstruction error (MSE per pixel)")
+    ax.set_ylabel("share of the images")
+    ax.legend(fontsize=9)
+    ax.grid(True, alpha=0.3)
+    fig.tight_layout()
+    return fig

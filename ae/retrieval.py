@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import time
 
+import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.decomposition import PCA
 from sklearn.neighbors import NearestNeighbors
 
-from .anomaly import SEEDS, _hex, encode, pixels
+from .anomaly import SEEDS, _hex, image, pixels
 from .cache import trained
 from .data import load_mnist
 from .hparams import HParams
+from .latent import encode
+from .plots import MAX_WIDTH, TITLE_SIZE
 from .results import provenance
 from .train import get_device
 
@@ -122,3 +125,26 @@ def summarize(runs) -> dict:
             "by_class": [(float(np.mean(c)), spread(c)) for c in by_class_values.T],
             **{kind: float(np.mean([r["seconds_per_query"][kind] for r in rows])) for kind in ("batched", "single")}}
     return summary
+
+
+def show_neighbours(result: dict, query: int = 0):
+    """The query image `result["examples"]["queries"][query]` and its nearest training images by each method
+    (seed 0's autoencoder), titled with their labels; a red title marks a neighbour of another digit."""
+    examples = result["examples"]
+    label = examples["query_labels"][query]
+    k = len(examples[METHODS[0]][query])
+    side = min(1.0, (MAX_WIDTH - 0.2) / (k + 1))
+    fig, axes = plt.subplots(len(METHODS), k + 1, figsize=(side * (k + 1), (side + 0.3) * len(METHODS)))
+    for row, method in zip(axes, METHODS):
+        row[0].imshow(image(examples["query_images"][query]), cmap="gray", vmin=0, vmax=255)
+        row[0].set_title(f"query: {label}", fontsize=TITLE_SIZE - 1)
+        row[0].set_ylabel(method, fontsize=TITLE_SIZE - 1)
+        for ax, index in zip(row[1:], examples[method][query]):
+            found = examples["database_labels"][str(index)]
+            ax.imshow(image(examples["database_images"][str(index)]), cmap="gray", vmin=0, vmax=255)
+            ax.set_title(str(found), fontsize=TITLE_SIZE - 1, color="black" if found == label else "red")
+        for ax in row:
+            ax.set_xticks([])
+            ax.set_yticks([])
+    fig.tight_layout()
+    return fig
