@@ -258,7 +258,7 @@ def plot_auc(result: dict):
     for i, name in enumerate(result["scorers"]):
         values = [summary[d][name] for d in digits]
         mean = np.array([v["mean"] for v in values])
-        spread = [mean - [v["min"] for v in values], [v["max"] for v in values] - mean]
+        spread = np.clip([mean - [v["min"] for v in values], [v["max"] for v in values] - mean], 0, None)
         ax.bar(np.arange(len(digits)) + (i - (len(result["scorers"]) - 1) / 2) * width, mean, width, yerr=spread,
                capsize=2, label=name)
     ax.axhline(0.5, color="black", linestyle="--", linewidth=1, label="random score")
@@ -267,7 +267,8 @@ def plot_auc(result: dict):
     ax.set_ylabel("test ROC-AUC")
     ax.set_ylim(0, 1)
     ax.grid(True, axis="y", alpha=0.3)
-    ax.legend(loc="upper left", bbox_to_anchor=(1, 1), fontsize=9)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1), ncol=len(result["scorers"]) + 1, fontsize=9,
+              frameon=False)
     fig.tight_layout()
     return fig
 
