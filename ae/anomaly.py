@@ -18,12 +18,12 @@ from sklearn.metrics import precision_recall_curve, precision_score, recall_scor
 from sklearn.neighbors import NearestNeighbors
 
 from .cache import TRAINING_CODE, cached, load_checkpoint, save_checkpoint, trained
-from .data import get_datasets, load_mnist, subset
 from .hparams import HParams
-from .latent import encode
 from .plots import MAX_WIDTH, TITLE_SIZE
 from .results import provenance
-from .train import fit, get_device
+
+# ae.data, ae.latent and ae.train are imported where they are used: a page that only reads a result and draws
+# it starts faster without torchvision and t-SNE.
 
 DIGITS = tuple(range(10))
 SEEDS = (0, 1, 2)
@@ -39,6 +39,8 @@ def pixels(dataset) -> np.ndarray:
 
 def without_digit(dataset, digit: int):
     """A copy of a split without the images of `digit`."""
+    from .data import subset
+
     return subset(dataset, (dataset.targets != digit).nonzero().squeeze(1))
 
 
@@ -57,8 +59,8 @@ def reconstruction_error(x: np.ndarray, reconstructions: np.ndarray) -> np.ndarr
     return np.mean((x - reconstructions) ** 2, axis=1)
 
 
-def pca_reconstructions(pca: PCA, x: np.ndarray) -> np.ndarray:
-    """`x` projected on the components of a fitted `PCA` and back: PCA's reconstructions."""
+def pca_reconstructions(pca, x: np.ndarray) -> np.ndarray:
+    """`x` projected on the components of `pca` (a fitted scikit-learn `PCA`) and back: PCA's reconstructions."""
     return pca.inverse_transform(pca.transform(x))
 
 
@@ -96,9 +98,11 @@ def precision_recall(scores, is_anomaly, threshold: float) -> dict[str, float]:
             "f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0}
 
 
-def scores(model, pca: PCA, train_codes: np.ndarray, x: np.ndarray) -> dict[str, np.ndarray]:
+def scores(model, pca, train_codes: np.ndarray, x: np.ndarray) -> dict[str, np.ndarray]:
     """Every score of `SCORERS` for the images `x`: the autoencoder's reconstruction error, PCA's with as many
     components as the code has numbers, the distance to the nearest training code, and the ink."""
+    from .latent import encode
+
     return {"autoencoder": reconstruction_error(x, reconstruct(model, x)),
             "PCA": reconstruction_error(x, pca_reconstructions(pca, x)),
             "nearest code": nearest_code_distance(train_codes, encode(model, x)),
@@ -119,6 +123,8 @@ def evaluate_scores(validation: dict, validation_anomaly, test: dict, test_anoma
 
 def train_without(digit: int, hp: HParams, train_set, validation_set, device=None):
     """The autoencoder trained with `hp` on `train_set` without `digit`, kept in the model cache."""
+    from .train import fit, get_device
+
     device = get_device(device)
     key = {"hparams": hp.asdict(), "without_digit": digit, "split": "validation", "device": device.type}
     compute = (lambda: fit(hp, device, progress=False, log=None, train_set=without_digit(train_set, digit),
@@ -128,9 +134,11 @@ def train_without(digit: int, hp: HParams, train_set, validation_set, device=Non
     return model
 
 
-def held_out(digit: int, seed: int, hp: HParams, data: dict, pca: PCA, device=None):
+def held_out(digit: int, seed: int, hp: HParams, data: dict, pca, device=None):
     """One run: the model of `seed` trained without `digit`, every score evaluated. Returns the run's record, the
     test scores and the model (for the page's examples)."""
+    from .latent import encode
+
     model = train_without(digit, hp.replace(seed=seed), data["train_set"], data["validation_set"], device)
     normal_train = data["train"][data["train_labels"] != digit]
     train_codes = encode(model, normal_train)
@@ -178,6 +186,8 @@ def fashion(seed: int, hp: HParams, mnist_train: np.ndarray, mnist_test: np.ndar
             device=None) -> dict:
     """Test ROC-AUC of every score at telling Fashion-MNIST's test images from MNIST's, for the model of `seed`
     trained on all of MNIST's training images (`ae.trained`: for seed 0, the book's model)."""
+    from .latent import encode
+
     model, _ = trained(hp.replace(seed=seed), device, eval_every=100, progress=False)
     pca = PCA(hp.latent_size, svd_solver="covariance_eigh").fit(mnist_train)
     train_codes = encode(model, mnist_train)
@@ -191,6 +201,9 @@ def anomaly(digits=DIGITS, seeds=SEEDS, hp: HParams | None = None, device=None, 
     """Every run of the anomaly page: each digit of `digits` held out, with each seed of `seeds` (the book's model
     settings, `hp`); PCA fitted on the same nine digits; Fashion-MNIST scored by the ten-digit models; and, for
     the digits the autoencoder detects worst and best (mean test AUC), the failure examples of seed `seeds[0]`."""
+    from .data import get_datasets, load_mnist
+    from .train import get_device
+
     hp = hp or HParams()
     device = get_device(device)
     train_set, validation_set, test_set = get_datasets(validation=True)

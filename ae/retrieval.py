@@ -16,12 +16,9 @@ from sklearn.neighbors import NearestNeighbors
 
 from .anomaly import SEEDS, _hex, image, pixels
 from .cache import trained
-from .data import load_mnist
 from .hparams import HParams
-from .latent import encode
 from .plots import MAX_WIDTH, TITLE_SIZE
 from .results import provenance
-from .train import get_device
 
 K = 10
 METHODS = ("pixels", "PCA", "autoencoder")
@@ -73,6 +70,10 @@ def retrieval(seeds=SEEDS, hp: HParams | None = None, device=None, command: str 
     """Precision@`K` of every test image as a query against the training images, by pixels, by PCA and by the
     codes of the autoencoders of `seeds` (the book's settings `hp`, trained by `ae.trained` on all the training
     images: for seed 0, the book's model), per class, with the time per query and the neighbours of `QUERIES`."""
+    from .data import load_mnist  # imported here, as in ae.anomaly: the page that reads the result starts faster
+    from .latent import encode
+    from .train import get_device
+
     hp = hp or HParams()
     device = get_device(device)
     train_set, test_set = load_mnist(True), load_mnist(False)

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import torch
 
+import ae.data
 import ae.retrieval
 from ae.anomaly import image
 from ae.model import Net
@@ -60,7 +61,7 @@ def test_retrieval_runs_end_to_end_on_small_data(monkeypatch):
         return SimpleNamespace(data=data, targets=labels)
 
     splits = {True: split(200), False: split(30)}
-    monkeypatch.setattr(ae.retrieval, "load_mnist", lambda train: splits[train])
+    monkeypatch.setattr(ae.data, "load_mnist", lambda train: splits[train])
     torch.manual_seed(0)
     monkeypatch.setattr(ae.retrieval, "trained", lambda hp, device, **kwargs: (Net(hp.latent_size, hp.hidden), {}))
     monkeypatch.setattr(ae.retrieval, "provenance", lambda command, device: {"command": command, "dirty": False})
