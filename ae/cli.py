@@ -1,7 +1,8 @@
 """The command line: `python -m ae train` trains a model outside the book, `python -m ae sweep` trains one
 per latent size, activation and seed, `python -m ae reproduce hinton2006` reproduces a paper's table,
-`python -m ae logistic-pca` recomputes its logistic PCA row, and `python -m ae conv` compares a convolutional
-autoencoder with the fully connected one."""
+`python -m ae logistic-pca` recomputes its logistic PCA row, `python -m ae conv` compares a convolutional
+autoencoder with the fully connected one, and `python -m ae anomaly` and `python -m ae retrieval` measure what an
+autoencoder is for."""
 from __future__ import annotations
 
 import argparse
@@ -21,6 +22,8 @@ DATASET_NAMES = ("mnist", "fashion-mnist")  # ae.data.DATASETS
 SWEEP_LATENT_SIZES = (2, 8, 16, 32, 64)  # ae.experiments.LATENT_SIZES
 SWEEP_ACTIVATIONS = ("relu", "tanh", "sigmoid")  # ae.experiments.SWEEP_ACTIVATIONS
 SWEEP_SEEDS = (0, 1, 2)  # ae.experiments.SEEDS
+ANOMALY_DIGITS = tuple(range(10))  # ae.anomaly.DIGITS
+ANOMALY_SEEDS = (0, 1, 2)  # ae.anomaly.SEEDS and ae.retrieval's default seeds
 PAPER_EPOCHS = {"hinton2006": 40}  # ae.reproduce.PAPERS, and the epochs of each paper's recipe
 CONV_SEEDS = (0, 1, 2)  # ae.conv.SEEDS
 CONV_CPU_SECONDS = 40  # ae.conv.CPU_SECONDS
@@ -200,13 +203,18 @@ def check_out(args) -> str:
     return f" --out {args.out}" + " --allow-dirty" * args.allow_dirty
 
 
+def check_seeds(seeds) -> None:
+    """ValueError unless `seeds` are one or more different seeds within `HParams`' bounds."""
+    if len(seeds) == 0 or len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds must be one or more different values, got {list(seeds)}")
+    for seed in seeds:
+        HParams(seed=seed)
+
+
 def conv_command(args) -> None:
     if not args.cpu_seconds > 0:
         raise ValueError(f"cpu_seconds must be a positive number, got {args.cpu_seconds}")
-    if len(args.seeds) == 0 or len(set(args.seeds)) != len(args.seeds):
-        raise ValueError(f"seeds must be one or more different values, got {args.seeds}")
-    for seed in args.seeds:
-        HParams(seed=seed)  # the bounds of each seed, checked first
+    check_seeds(args.seeds)
     if args.train_size is not None and not 1 <= args.train_size <= TRAINING_IMAGES:
         raise ValueError(f"train_size must be an integer from 1 to {TRAINING_IMAGES}, got {args.train_size}")
     device = check_device(args.device)
@@ -236,6 +244,38 @@ def logistic_pca_command(args) -> None:
 
     result = logistic_pca.hinton2006_row(train_size=args.train_size, iterations=args.iterations, command=command)
     print(logistic_pca.format_row(result))
+    if args.out is not None:
+        print(f"written to {write_result(args.out, result, allow_dirty=args.allow_dirty)}")
+
+
+def anomaly_command(args) -> None:
+    check_seeds(args.seeds)
+    if len(args.digits) == 0 or len(set(args.digits)) != len(args.digits) or not set(args.digits) <= set(range(10)):
+        raise ValueError(f"digits must be one or more different digits from 0 to 9, got {list(args.digits)}")
+    HParams(epochs=args.epochs)
+    device = check_device(args.device)
+    command = (f"python -m ae anomaly --digits {' '.join(map(str, args.digits))} --seeds "
+               f"{' '.join(map(str, args.seeds))} --epochs {args.epochs}") + check_out(args)
+
+    from .anomaly import anomaly
+    from .results import write_result
+
+    result = anomaly(args.digits, args.seeds, HParams(epochs=args.epochs), device, command)
+    if args.out is not None:
+        print(f"written to {write_result(args.out, result, allow_dirty=args.allow_dirty)}")
+
+
+def retrieval_command(args) -> None:
+    check_seeds(args.seeds)
+    HParams(epochs=args.epochs)
+    device = check_device(args.device)
+    command = (f"python -m ae retrieval --seeds {' '.join(map(str, args.seeds))} --epochs {args.epochs}"
+               + check_out(args))
+
+    from .results import write_result
+    from .retrieval import retrieval
+
+    result = retrieval(args.seeds, HParams(epochs=args.epochs), device, command)
     if args.out is not None:
         print(f"written to {write_result(args.out, result, allow_dirty=args.allow_dirty)}")
 
@@ -318,6 +358,30 @@ def build_parser() -> Parser:
     p.add_argument("--out", default=None, help="also write the result with its provenance to this JSON file")
     p.add_argument("--allow-dirty", action="store_true", help=dirty_help)
     p.set_defaults(run=logistic_pca_command)
+
+    p = commands.add_parser("anomaly", help="hold each digit out of training and score how well the autoencoder, "
+                            "PCA and the nearest code flag it; Fashion-MNIST as outside inputs")
+    p.add_argument("--digits", type=int, nargs="+", default=list(ANOMALY_DIGITS),
+                   help="the digits to hold out, one at a time (default %(default)s)")
+    p.add_argument("--seeds", type=int, nargs="+", default=list(ANOMALY_SEEDS),
+                   help="random seeds of each held-out digit, for the mean and spread (default %(default)s)")
+    p.add_argument("--epochs", type=int, default=d["epochs"],
+                   help="passes over the training set per run (default %(default)s)")
+    p.add_argument("--device", default=None, help=device_help)
+    p.add_argument("--out", default=None, help="also write the result with its provenance to this JSON file")
+    p.add_argument("--allow-dirty", action="store_true", help=dirty_help)
+    p.set_defaults(run=anomaly_command)
+
+    p = commands.add_parser("retrieval", help="precision@10 of the test images' nearest training images by pixels, "
+                            "PCA and the autoencoder's code, with the time per query")
+    p.add_argument("--seeds", type=int, nargs="+", default=list(ANOMALY_SEEDS),
+                   help="random seeds of the autoencoder, for the mean and spread (default %(default)s)")
+    p.add_argument("--epochs", type=int, default=d["epochs"],
+                   help="passes over the training set (default %(default)s)")
+    p.add_argument("--device", default=None, help=device_help)
+    p.add_argument("--out", default=None, help="also write the result with its provenance to this JSON file")
+    p.add_argument("--allow-dirty", action="store_true", help=dirty_help)
+    p.set_defaults(run=retrieval_command)
     return parser
 
 
