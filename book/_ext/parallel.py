@@ -8,6 +8,11 @@ then finds them there, exactly as after an earlier build. The pages go in revers
 going-further pages and the exercises, which train the most, start first, and the short step pages fill the
 gaps. Only with ``execute_notebooks: cache``, and only pages without an execution mode of their own (those are
 left to MyST-NB). A page that fails here is run again by MyST-NB, which reports its error as usual.
+
+A page whose front matter says ``run_when_read: true`` (the pages that read committed results) runs again
+whenever Sphinx reads it, as MyST-NB's ``force`` mode would run it, but here with the others: its outputs in the
+cache are dropped first. Sphinx reads a page again when it changes or when a file it links to changes, such as
+the result file of a ``{download}`` link.
 """
 import multiprocessing
 import time
@@ -27,6 +32,11 @@ def page_mode(path: Path, config) -> str:
     return metadata.get("execution_mode", config.execution_mode)
 
 
+def runs_when_read(path: Path) -> bool:
+    """Whether the page's front matter says ``run_when_read: true``."""
+    return read_myst_markdown_notebook(path.read_text()).metadata.get("run_when_read") is True
+
+
 def run_notebooks(app, env, docnames):
     """Run the MyST notebooks among ``docnames`` that the cache does not hold yet, in parallel, into the cache."""
     config = env.mystnb_config  # MyST-NB's settings, with the cache's path resolved
@@ -38,6 +48,9 @@ def run_notebooks(app, env, docnames):
     cache = get_cache(config.execution_cache_path)
     for uri in uris:
         cache.add_nb_to_project(uri, read_data=MYST_NOTEBOOK)
+        record = cache.get_cached_project_nb(uri) if runs_when_read(Path(uri)) else None
+        if record is not None:  # outputs of the results it read last time: run it again
+            cache.remove_cache(record.pk)
     pending = {record.uri: record.pk for record in cache.list_unexecuted(uris)}
     jobs = [ProcessData(pending[uri], uri, cache, config.execution_timeout, config.execution_allow_errors)
             for uri in uris if uri in pending]

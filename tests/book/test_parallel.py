@@ -63,3 +63,17 @@ def test_nothing_runs_unless_the_execution_mode_is_cache(tmp_path):
     (tmp_path / "forced.md").write_text(forced)
     cache = run(tmp_path, ["forced"])  # a page that runs itself every build: left to MyST-NB
     assert not (tmp_path / "forced.json").exists() and not cache.list_cache_records()
+
+
+def test_a_page_that_runs_when_read_runs_again_each_time_it_is_read(tmp_path):
+    page = PAGE.format(name="results", code="").replace("file_format: mystnb\n",
+                                                       "file_format: mystnb\nrun_when_read: true\n")
+    (tmp_path / "results.md").write_text(page)
+    first = run(tmp_path, ["results"]).list_cache_records()
+    assert len(first) == 1 and (tmp_path / "results.json").exists()
+    (tmp_path / "results.json").unlink()
+    again = run(tmp_path, ["results"]).list_cache_records()  # read again, its code unchanged: it runs again
+    assert (tmp_path / "results.json").exists() and len(again) == 1
+    (tmp_path / "results.json").unlink()
+    run(tmp_path, [])  # not read in this build: not run
+    assert not (tmp_path / "results.json").exists()
