@@ -6,7 +6,8 @@ the notebooks about to be read are added to MyST-NB's jupyter-cache project and 
 execution worker in a pool of processes, one page per task, which stores their outputs in the cache; MyST-NB
 then finds them there, exactly as after an earlier build. The pages go in reverse order of their names, so the
 going-further pages and the exercises, which train the most, start first, and the short step pages fill the
-gaps. Only with ``execute_notebooks: cache``, and only pages without an execution mode of their own (those are
+gaps; but a page whose front matter says ``run_first: true`` goes before them all (step 14, which trains the
+book's model and stores it in ``ae``'s cache, where many other pages load it instead of training it again). Only with ``execute_notebooks: cache``, and only pages without an execution mode of their own (those are
 left to MyST-NB). A page that fails here is run again by MyST-NB, which reports its error as usual.
 
 A page whose front matter says ``run_when_read: true`` (the pages that read committed results) runs again
@@ -32,9 +33,9 @@ def page_mode(path: Path, config) -> str:
     return metadata.get("execution_mode", config.execution_mode)
 
 
-def runs_when_read(path: Path) -> bool:
-    """Whether the page's front matter says ``run_when_read: true``."""
-    return read_myst_markdown_notebook(path.read_text()).metadata.get("run_when_read") is True
+def front_matter(path: Path, key: str) -> bool:
+    """Whether the page's front matter says ``<key>: true``."""
+    return read_myst_markdown_notebook(path.read_text()).metadata.get(key) is True
 
 
 def run_notebooks(app, env, docnames):
@@ -42,13 +43,14 @@ def run_notebooks(app, env, docnames):
     config = env.mystnb_config  # MyST-NB's settings, with the cache's path resolved
     if config.execution_mode != "cache":
         return
-    paths = [Path(env.doc2path(name)) for name in sorted(docnames, reverse=True)]
+    paths = sorted((Path(env.doc2path(name)) for name in sorted(docnames, reverse=True)),
+                   key=lambda path: not (path.suffix == ".md" and front_matter(path, "run_first")))
     uris = [str(path) for path in paths if path.suffix == ".md" and is_myst_markdown_notebook(path.read_text())
             and page_mode(path, config) == "cache"]
     cache = get_cache(config.execution_cache_path)
     for uri in uris:
         cache.add_nb_to_project(uri, read_data=MYST_NOTEBOOK)
-        record = cache.get_cached_project_nb(uri) if runs_when_read(Path(uri)) else None
+        record = cache.get_cached_project_nb(uri) if front_matter(Path(uri), "run_when_read") else None
         if record is not None:  # outputs of the results it read last time: run it again
             cache.remove_cache(record.pk)
     pending = {record.uri: record.pk for record in cache.list_unexecuted(uris)}

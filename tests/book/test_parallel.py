@@ -77,3 +77,15 @@ def test_a_page_that_runs_when_read_runs_again_each_time_it_is_read(tmp_path):
     (tmp_path / "results.json").unlink()
     run(tmp_path, [])  # not read in this build: not run
     assert not (tmp_path / "results.json").exists()
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: the pool runs one page at a time")
+def test_a_page_that_runs_first_starts_before_the_others(tmp_path):
+    for name in ("a", "b", "c"):  # in reverse order of names: c and b would start first, then a
+        page = PAGE.format(name=name, code="")
+        if name == "a":
+            page = page.replace("file_format: mystnb\n", "file_format: mystnb\nrun_first: true\n")
+        (tmp_path / f"{name}.md").write_text(page)
+    run(tmp_path, ["a", "b", "c"])
+    starts = {name: json.loads((tmp_path / f"{name}.json").read_text())[0] for name in ("a", "b", "c")}
+    assert starts["a"] < starts["b"] - 1 and starts["c"] < starts["b"] - 1, starts
