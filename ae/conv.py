@@ -174,7 +174,8 @@ def format_comparison(result: dict) -> str:
         probes = ", ".join(f"{key[6:]} {value['mean']:.3f} ± {value['std']:.3f}"
                            for key, value in row.items() if key.startswith("probe_"))
         lines.append(f"{name:>15}: {row['parameters']:>8,} parameters, {row['epochs']['mean']:5.2f} epochs, "
-                     f"test MSE {row['test_mse']['mean']:.5f} ± {row['test_mse']['std']:.5f}, probes: {probes}")
+                     f"test MSE {row['test_mse']['mean']:.5f} ± {row['test_mse']['std']:.5f}")
+        lines.append(f"{'':>15}  probes: {probes}")
     for name, values in result["baselines"].items():
         lines.append(f"{name:>15}: " + ", ".join(f"{key} {value:.5f}" if "mse" in key else f"{key} {value:.3f}"
                                                  for key, value in values.items()))
