@@ -4,8 +4,9 @@ In one run, alternating ``--repeats`` times (the machine is shared and noisy; me
 precision the training can use, float32 and bfloat16:
 
 - the **peak** of torch's matrix products alone: at exactly the shapes one training step of the 784-1000-500-250-30
-  network multiplies (forward, and backward for the weights and the inputs), and at a large square shape
-  (``--large``, 2048 by default), in GFLOP/s;
+  network multiplies (forward, and backward for the weights and the inputs), in the layouts ``nn.Linear`` gives
+  them (a weight matrix is stored (out, in): some operands are transposed views), and at a large square shape
+  (``--large``, 2048 by default, in the forward layout), in GFLOP/s;
 - the **training rate**: ``ae.train`` on MNIST with the reproduction's hyperparameters (``ae.reproduce.HINTON2006``:
   activation, batch size, optimizer), in float32 and with ``bf16=True`` (the step under ``torch.autocast`` in
   bfloat16, as the reproduction trains), in images per second and in GFLOP/s of those same matrix products.
@@ -44,20 +45,31 @@ def layer_shapes(model) -> list[tuple[int, int]]:
     return [(layer.in_features, layer.out_features) for layer in model.modules() if isinstance(layer, nn.Linear)]
 
 
-def step_products(shapes, batch_size: int) -> list[tuple[int, int, int]]:
-    """The matrix products ``(m, k, n)`` of one training step: each layer's forward product, its weight gradient,
-    and its input gradient (except the first layer's: the images need none)."""
+def step_products(shapes, batch_size: int) -> list[tuple[int, int, int, str]]:
+    """The matrix products ``(m, k, n, layout)`` of one training step: each layer's forward product, its weight
+    gradient, and its input gradient (except the first layer's: the images need none). ``layout`` says which
+    operand is a transposed view, as ``nn.Linear`` stores its weights (out, in): ``"NT"`` the second (the
+    forward, ``x @ W.T``), ``"TN"`` the first (the weight gradient, ``g.T @ x``), ``"NN"`` neither (the input
+    gradient, ``g @ W``). The layout changes the speed: bfloat16 without bfloat16 instructions, for one, runs
+    several times faster in the layouts of ``nn.Linear`` than with both operands contiguous."""
     products = []
     for index, (n_in, n_out) in enumerate(shapes):
-        products.append((batch_size, n_in, n_out))  # forward: (B, in) @ (in, out)
-        products.append((n_out, batch_size, n_in))  # weight gradient: (out, B) @ (B, in)
+        products.append((batch_size, n_in, n_out, "NT"))  # forward: (B, in) @ (out, in).T
+        products.append((n_out, batch_size, n_in, "TN"))  # weight gradient: (B, out).T @ (B, in)
         if index > 0:
-            products.append((batch_size, n_out, n_in))  # input gradient: (B, out) @ (out, in)
+            products.append((batch_size, n_out, n_in, "NN"))  # input gradient: (B, out) @ (out, in)
     return products
 
 
 def flops(products) -> int:
-    return sum(2 * m * k * n for m, k, n in products)
+    return sum(2 * m * k * n for m, k, n, _ in products)
+
+
+def operands(m: int, k: int, n: int, layout: str, dtype) -> tuple[torch.Tensor, torch.Tensor]:
+    """Random ``(m, k)`` and ``(k, n)`` operands of ``dtype``, each a transposed view where ``layout`` says T."""
+    a = torch.rand(k, m, dtype=dtype).T if layout[0] == "T" else torch.rand(m, k, dtype=dtype)
+    b = torch.rand(n, k, dtype=dtype).T if layout[1] == "T" else torch.rand(k, n, dtype=dtype)
+    return a, b
 
 
 PRECISIONS = {"float32": torch.float32, "bfloat16": torch.bfloat16}
@@ -77,15 +89,15 @@ def cpu_description() -> str:
 
 
 def matmul_rate(products, dtype=torch.float32, seconds: float = 0.3) -> float:
-    """GFLOP/s of torch's matrix products alone at these shapes: the best of 5 timings of about ``seconds`` each
+    """GFLOP/s of torch's matrix products alone at these shapes and layouts: the best of 5 timings of about ``seconds`` each
     (as many passes over the products as fit, measured with one pass first; that pass alone where it took longer,
     as bfloat16 does on a CPU without bfloat16 instructions)."""
-    operands = [(torch.rand(m, k, dtype=dtype), torch.rand(k, n, dtype=dtype)) for m, k, n in products]
+    pairs = [operands(*product, dtype) for product in products]
 
     def timed(passes: int) -> float:
         start = time.perf_counter()
         for _ in range(passes):
-            for a, b in operands:
+            for a, b in pairs:
                 torch.mm(a, b)
         return time.perf_counter() - start
 
@@ -131,7 +143,7 @@ def main(argv=None) -> None:
     hp = HINTON2006.replace(batch_size=args.batch_size, activation=args.activation)
     train_set, _ = ae.get_datasets()
     shapes = layer_shapes(ae.Net(hp.latent_size, hp.hidden, hp.activation))
-    products, large = step_products(shapes, hp.batch_size), [(args.large,) * 3]
+    products, large = step_products(shapes, hp.batch_size), [(args.large,) * 3 + ("NT",)]
     per_image = flops(products) / hp.batch_size
     print(cpu_description())
     print(f"network {'-'.join(str(n) for n, _ in shapes)}-{shapes[-1][1]} and back, {hp.activation}, "
