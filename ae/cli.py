@@ -25,6 +25,8 @@ SWEEP_SEEDS = (0, 1, 2)  # ae.experiments.SEEDS
 ANOMALY_DIGITS = tuple(range(10))  # ae.anomaly.DIGITS
 ANOMALY_SEEDS = (0, 1, 2)  # ae.anomaly.SEEDS and ae.retrieval's default seeds
 PAPER_EPOCHS = {"hinton2006": 40}  # ae.reproduce.PAPERS, and the epochs of each paper's recipe
+SEARCH_NAMES = ("recipes", "batches")  # ae.reproduce.SEARCHES
+SEARCH_BUDGET = 180  # ae.reproduce.BUDGET_SECONDS
 CONV_SEEDS = (0, 1, 2)  # ae.conv.SEEDS
 CONV_CPU_SECONDS = 40  # ae.conv.CPU_SECONDS
 LOGISTIC_PCA_TRAIN_SIZE = 10_000  # ae.logistic_pca.TRAIN_SIZE
@@ -165,13 +167,21 @@ def sweep_command(args) -> None:
 
 
 def reproduce_command(args) -> None:
-    epochs = PAPER_EPOCHS[args.paper] if args.epochs is None and not args.search else args.epochs
+    if args.budget is not None and args.search is None:
+        raise ValueError("--budget is the search's time limit: give it with --search")
+    if args.budget is not None and not 0 < args.budget < float("inf"):
+        raise ValueError(f"budget must be a positive number of seconds, got {args.budget:g}")
+    epochs = PAPER_EPOCHS[args.paper] if args.epochs is None and args.search is None else args.epochs
     if epochs is not None:
         HParams(epochs=epochs)  # the bounds of epochs, checked first
     if args.train_size is not None and not 1 <= args.train_size <= TRAINING_IMAGES:
         raise ValueError(f"train_size must be an integer from 1 to {TRAINING_IMAGES}, got {args.train_size}")
     device = check_device(args.device)
-    command = f"python -m ae reproduce {args.paper}" + " --search" * args.search
+    command = f"python -m ae reproduce {args.paper}"
+    if args.search is not None:
+        command += " --search" + f" {args.search}" * (args.search != SEARCH_NAMES[0])
+    if args.budget is not None:
+        command += f" --budget {args.budget:g}"
     if epochs is not None:
         command += f" --epochs {epochs}"
     if args.train_size is not None:
@@ -181,11 +191,11 @@ def reproduce_command(args) -> None:
         check_clean(args.allow_dirty)
         command += f" --out {args.out}" + " --allow-dirty" * args.allow_dirty
 
-    from .reproduce import PAPERS, format_search, format_table, search
+    from .reproduce import PAPERS, SEARCHES, format_search, format_table, search
     from .results import write_result
 
     if args.search:
-        result = search(epochs=epochs, train_size=args.train_size, device=device, command=command)
+        result = search(SEARCHES[args.search], epochs, args.budget or SEARCH_BUDGET, args.train_size, device, command)
         print(format_search(result))
     else:
         result = PAPERS[args.paper](epochs, args.train_size, device, command)
@@ -314,9 +324,12 @@ def build_parser() -> Parser:
                         + ", ".join(f"{n} for {paper}" for paper, n in PAPER_EPOCHS.items()) + ")")
     p.add_argument("--train-size", type=int, default=None,
                    help="train on the first N training images only, for a short version (default: all)")
-    p.add_argument("--search", action="store_true",
-                   help="train each candidate recipe of ae.reproduce.SEARCH instead (for its own epochs unless "
-                        "--epochs is given) and print its lowest validation error; the test set is not used")
+    p.add_argument("--search", nargs="?", const=SEARCH_NAMES[0], default=None, choices=SEARCH_NAMES,
+                   help="train each candidate recipe of a search of ae.reproduce.SEARCHES instead (%(choices)s; "
+                        f"default {SEARCH_NAMES[0]}) and print its lowest validation error; the test set is not used")
+    p.add_argument("--budget", type=float, default=None,
+                   help=f"the search's seconds of training per candidate (default {SEARCH_BUDGET}): a candidate over "
+                        "it is not chosen, and one that gives no epochs trains for those that fit it here")
     p.add_argument("--device", default=None, help=device_help)
     p.add_argument("--out", default=None, help="also write the result with its provenance to this JSON file")
     p.add_argument("--allow-dirty", action="store_true", help=dirty_help)

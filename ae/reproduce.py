@@ -14,7 +14,7 @@ from .experiments import pca_mse_by_size
 from .hparams import HParams
 from .model import IMAGE_SIZE
 from .results import provenance
-from .train import bfloat16_is_fast, evaluate, get_device, make_optimizer, reset, train
+from .train import NonFiniteLoss, bfloat16_is_fast, evaluate, get_device, make_optimizer, reset, train
 
 REFERENCE = ("G. E. Hinton and R. R. Salakhutdinov, Reducing the dimensionality of data with neural networks, "
              "Science 313 (5786), 504-507, 2006")
@@ -37,6 +37,7 @@ HINTON2006 = HParams(latent_size=30, hidden=(1000, 500, 250), activation="elu", 
 RECIPE = {"init": "he", "warmup": 1, "float32_epochs": 0, "weight_decay": 0.1, "shift": 1}
 
 BUDGET_SECONDS = 180  # the training time a recipe may take: 3 minutes
+FILL = 0.9  # the share of the budget that a candidate's epochs fill where the search fits them (`epochs_within`)
 
 # The recipes tried, each for the epochs expected to take about 160 s of training on the course's machine (a
 # bfloat16 epoch takes about 4 s, a float32 one 6.6), judged by its lowest validation error (`python -m ae
@@ -45,14 +46,23 @@ BUDGET_SECONDS = 180  # the training time a recipe may take: 3 minutes
 # last epochs; the others try weight decay and moving the images, whose absence let the model overfit.
 SEARCH = (
     {"optimizer": "adam", "weight_decay": None, "shift": 0, "float32_epochs": 12, "epochs": 34},
-    {"optimizer": "adam", "weight_decay": None, "shift": 0},
-    {"optimizer": "adamw", "weight_decay": 0.1, "shift": 0},
-    {"optimizer": "adam", "weight_decay": None, "shift": 1},
-    {"optimizer": "adamw", "weight_decay": 0.1, "shift": 1},
-    {"optimizer": "adamw", "weight_decay": 0.3, "shift": 1},
-    {"optimizer": "adamw", "weight_decay": 0.1, "shift": 2},
+    {"optimizer": "adam", "weight_decay": None, "shift": 0, "epochs": 40},
+    {"optimizer": "adamw", "weight_decay": 0.1, "shift": 0, "epochs": 40},
+    {"optimizer": "adam", "weight_decay": None, "shift": 1, "epochs": 40},
+    {"optimizer": "adamw", "weight_decay": 0.1, "shift": 1, "epochs": 40},
+    {"optimizer": "adamw", "weight_decay": 0.3, "shift": 1, "epochs": 40},
+    {"optimizer": "adamw", "weight_decay": 0.1, "shift": 2, "epochs": 40},
     {"optimizer": "adamw", "weight_decay": 0.1, "shift": 1, "float32_epochs": 6, "epochs": 36},
 )
+
+# Larger batches, for a matrix engine (a CPU's AMX, a GPU): their products run nearer its peak, and there are
+# fewer steps of everything else. Each batch size with the learning rate scaled by the square root of its ratio
+# to 128 (the usual rule for Adam), and with twice that; the warm-up stays one epoch, so fewer steps. They give no
+# epochs: the search fits them to its budget on the machine it runs on (`python -m ae reproduce hinton2006
+# --search batches --budget 30`).
+BATCH_SEARCH = tuple({"batch_size": batch, "lr": round(HINTON2006.lr * factor * (batch / 128) ** 0.5, 6)}
+                     for batch in (128, 256, 512, 1024) for factor in (1, 2))
+SEARCHES = {"recipes": SEARCH, "batches": BATCH_SEARCH}  # the searches by name (`--search NAME`)
 
 
 def he_init(model: nn.Module) -> None:
@@ -163,11 +173,31 @@ def candidate_settings(candidate: dict) -> tuple[HParams, dict]:
     return hp, {name: candidate.get(name, value) for name, value in RECIPE.items()}
 
 
-def search(candidates=SEARCH, epochs: int | None = None, train_size: int | None = None, device=None,
-           command: str = "", log=print) -> dict:
+def seconds_per_epoch(hp: HParams, recipe: dict, train_set, device, images: int = 16_384) -> float:
+    """The training seconds that an epoch of `hp` and `recipe` on `train_set` takes here: the batches of about
+    `images` images timed after 3 warm-up batches, each on a fresh model thrown away after (the run itself
+    starts afresh from its seed), in bfloat16 where the recipe's first epochs would be."""
+    recipe = recipe | {"float32_epochs": 0}
+    per_epoch = -(-len(train_set.data) // hp.batch_size)
+    batches = min(max(1, images // hp.batch_size), per_epoch)
+    for count in (3, batches):
+        history = train_recipe(hp.replace(epochs=1), recipe, subset(train_set, slice(count * hp.batch_size)), {},
+                               device, log=None)
+    return history[-1]["seconds"] / batches * per_epoch
+
+
+def epochs_within(budget: float, hp: HParams, recipe: dict, train_set, device) -> int:
+    """The whole epochs of `hp` and `recipe` that fill `FILL` of `budget` seconds of training here (at least
+    one), from `seconds_per_epoch`: the rest of the budget is left for the machine's noise."""
+    return max(1, int(FILL * budget / seconds_per_epoch(hp, recipe, train_set, device)))
+
+
+def search(candidates=SEARCH, epochs: int | None = None, budget: float = BUDGET_SECONDS, train_size: int | None = None,
+           device=None, command: str = "", log=print) -> dict:
     """Train each recipe of `candidates` and return its validation error after each epoch: of the recipes that
-    trained within `BUDGET_SECONDS` (all of them, if none did), the one with the lowest is `chosen`. The test
-    images are not touched. `epochs` and `train_size` replace every
+    trained within `budget` seconds (all of them, if none did), the one with the lowest is `chosen`. The test
+    images are not touched. A candidate trains for its own `epochs`, or, if it gives none, for the epochs that
+    fill the budget here (`epochs_within`). `epochs` and `train_size` replace every
     candidate's epochs and training images (a short version)."""
     train_set, validation_set, _ = get_datasets(validation=True)
     check_train_size(train_size, train_set)
@@ -175,31 +205,47 @@ def search(candidates=SEARCH, epochs: int | None = None, train_size: int | None 
     loaders = {"validation": TensorLoader(validation_set, 1000, shuffle=False, device=device)}
     result = {"paper": "hinton2006", **provenance(command, device), "bfloat16": precision_note(device, log),
               "train_size": train_size or len(train_set), "validation_size": len(validation_set), "candidates": []}
+    training = subset(train_set, slice(train_size))
     for candidate in candidates:
         hp, recipe = candidate_settings(candidate)
-        hp = hp if epochs is None else hp.replace(epochs=epochs)
-        if log is not None:
-            log(f"candidate {candidate}")
-        history = train_recipe(hp, recipe, subset(train_set, slice(train_size)), loaders, device, log)
+        try:
+            if epochs is not None or "epochs" not in candidate:
+                hp = hp.replace(epochs=epochs or epochs_within(budget, hp, recipe, training, device))
+            if log is not None:
+                log(f"candidate {candidate}: {hp.epochs} epoch{'s' * (hp.epochs > 1)}")
+            history = train_recipe(hp, recipe, training, loaders, device, log)
+        except NonFiniteLoss as error:  # a learning rate too large for the batch: recorded, never chosen
+            if log is not None:
+                log(f"candidate {candidate} diverged: {error}")
+            result["candidates"].append({"candidate": candidate, "hparams": hp.asdict(), "recipe": recipe,
+                                         "diverged": str(error)})
+            continue
         best = min(history, key=lambda row: row["validation_error"])
         result["candidates"].append({"candidate": candidate, "hparams": hp.asdict(), "recipe": recipe,
                                      "validation_error": best["validation_error"], "epoch": best["epoch"],
                                      "training_seconds": history[-1]["seconds"], "epochs": history})
     rows = result["candidates"]
-    in_time = [i for i, row in enumerate(rows) if row["training_seconds"] <= BUDGET_SECONDS] or range(len(rows))
-    result |= {"budget_seconds": BUDGET_SECONDS, "chosen": min(in_time, key=lambda i: rows[i]["validation_error"])}
+    trained = [i for i, row in enumerate(rows) if "diverged" not in row]
+    if not trained:
+        raise NonFiniteLoss("every candidate of the search diverged")
+    in_time = [i for i in trained if rows[i]["training_seconds"] <= budget] or trained
+    result |= {"budget_seconds": budget, "chosen": min(in_time, key=lambda i: rows[i]["validation_error"])}
     return result
 
 
 def format_search(result: dict) -> str:
-    """The search as text: each candidate's lowest validation error, its epoch and the training time, the chosen
-    one and any over the budget marked."""
-    lines = [f"{'candidate':<72}{'validation':>11}{'epoch':>7}{'seconds':>9}"]
+    """The search as text: each candidate's lowest validation error, its epoch of its epochs and the training
+    time, the chosen one and any over the budget marked."""
+    lines = [f"{'candidate':<72}{'validation':>11}{'epoch':>9}{'seconds':>9}"]
     for index, row in enumerate(result["candidates"]):
         name = ", ".join(f"{key}={value}" for key, value in row["candidate"].items())
+        if "diverged" in row:
+            lines.append(f"{name:<72}{'diverged':>11}")
+            continue
         mark = ("  <- chosen" if index == result["chosen"] else
                 "  over the budget" if row["training_seconds"] > result["budget_seconds"] else "")
-        lines.append(f"{name:<72}{row['validation_error']:>11.3f}{row['epoch']:>7}"
+        epoch = f"{row['epoch']}/{row['hparams']['epochs']}"
+        lines.append(f"{name:<72}{row['validation_error']:>11.3f}{epoch:>9}"
                      f"{row['training_seconds']:>9.0f}{mark}")
     return "\n".join(lines)
 

@@ -12,10 +12,12 @@ import torch
 import ae.reproduce
 from ae import HParams
 from ae.cli import main
+from ae.data import subset
 from ae.paths import results_dir
-from ae.reproduce import (HINTON2006, HINTON2006_TABLE, RECIPE, SEARCH, candidate_settings, chosen_row, first_below,
-                          format_search, format_table, he_init, hinton2006, plot_history, search, train_recipe,
-                          warmup_cosine)
+from ae.reproduce import (BATCH_SEARCH, FILL, HINTON2006, HINTON2006_TABLE, RECIPE, SEARCH, candidate_settings,
+                          chosen_row, first_below, format_search, format_table, he_init, hinton2006, plot_history,
+                          search, seconds_per_epoch, train_recipe, warmup_cosine)
+from ae.train import NonFiniteLoss
 from ae.results import read_result
 
 COMMITTED_SEARCH = results_dir() / "hinton2006_search.json"
@@ -102,6 +104,10 @@ def test_plot_history_shows_both_errors_and_the_chosen_epoch(short_run):
     (["hinton2006", "--epochs", "many"], "argument --epochs: invalid int value: 'many'"),
     (["hinton2006", "--train-size", "0"], "train_size must be an integer from 1 to 50000, got 0"),
     (["hinton2006", "--train-size", "50001"], "train_size must be an integer from 1 to 50000, got 50001"),
+    (["hinton2006", "--budget", "30"], "--budget is the search's time limit: give it with --search"),
+    (["hinton2006", "--search", "--budget", "0"], "budget must be a positive number of seconds, got 0"),
+    (["hinton2006", "--search", "--budget", "nan"], "budget must be a positive number of seconds, got nan"),
+    (["hinton2006", "--search", "fastest"], "argument --search: invalid choice: 'fastest'"),
 ])
 def test_bad_values_exit_2_with_one_line(tmp_path, capsys, args, message):
     with pytest.raises(SystemExit) as exit:
@@ -167,6 +173,66 @@ def test_search_compares_candidates_on_validation_only_and_marks_the_lowest(monk
     lines = format_search(result).splitlines()
     assert lines[2].endswith("<- chosen") and "lr=0.002, init=he, warmup=1" in lines[2]
     assert not lines[1].endswith("<- chosen")
+
+
+def test_candidates_without_epochs_train_for_those_that_fill_the_budget(monkeypatch):
+    timed = []
+
+    def fake_seconds_per_epoch(hp, recipe, train_set, device):
+        timed.append((hp.batch_size, len(train_set)))
+        return {128: 2.0, 512: 0.5}[hp.batch_size]
+
+    monkeypatch.setattr(ae.reproduce, "seconds_per_epoch", fake_seconds_per_epoch)
+    monkeypatch.setattr(ae.reproduce, "evaluate", lambda model, loader, metric: (5.0, None))
+    candidates = [{"batch_size": 128}, {"batch_size": 512}, {"batch_size": 512, "epochs": 1}]
+    result = search(candidates, budget=4.5, train_size=16, log=None)
+    assert timed == [(128, 16), (512, 16)]  # a candidate that gives its epochs is not timed
+    assert [row["hparams"]["epochs"] for row in result["candidates"]] == [int(FILL * 4.5 / 2.0), int(FILL * 4.5 / 0.5), 1]
+    assert result["budget_seconds"] == 4.5
+    assert "1/2" in format_search(result).splitlines()[1]  # the best epoch of the epochs trained
+    assert int(FILL * 1 / 2.0) == 0 and search(candidates[:1], budget=1, train_size=16, log=None)[
+        "candidates"][0]["hparams"]["epochs"] == 1  # at least one epoch
+
+
+def test_seconds_per_epoch_times_about_the_given_images_and_scales_them_to_an_epoch(monkeypatch, small):
+    calls = []
+
+    def fake_train_recipe(hp, recipe, train_set, loaders, device, log):
+        calls.append((hp.epochs, recipe["float32_epochs"], len(train_set.data), loaders))
+        return [{"epoch": 1, "seconds": 0.25 * len(train_set.data) / hp.batch_size}]
+
+    monkeypatch.setattr(ae.reproduce, "train_recipe", fake_train_recipe)
+    train_set = small[0]
+    hp, recipe = HINTON2006.replace(batch_size=50), {**RECIPE, "float32_epochs": 3}
+    assert seconds_per_epoch(hp, recipe, train_set, "cpu", images=400) == pytest.approx(
+        0.25 * math.ceil(len(train_set.data) / 50))
+    assert calls == [(1, 0, 150, {}), (1, 0, 400, {})]  # 3 warm-up batches, then 8; no evaluation, bfloat16 if fast
+    calls.clear()
+    seconds_per_epoch(hp, recipe, subset(train_set, slice(120)), "cpu", images=400)
+    assert calls[-1][2] == 120  # never more than the epoch's own batches
+
+
+def test_a_candidate_that_diverges_is_recorded_and_never_chosen(monkeypatch, capsys):
+    def fake_train_recipe(hp, recipe, train_set, loaders, device, log):
+        if hp.lr > 1:
+            raise NonFiniteLoss("the training loss became nan at step 3")
+        return [{"epoch": 1, "seconds": 1.0, "validation_error": 9.0}]
+
+    monkeypatch.setattr(ae.reproduce, "train_recipe", fake_train_recipe)
+    result = search([{"lr": 2.0, "epochs": 1}, {"lr": 1e-3, "epochs": 1}], train_size=16)
+    assert result["candidates"][0]["diverged"] == "the training loss became nan at step 3"
+    assert result["chosen"] == 1 and "validation_error" not in result["candidates"][0]
+    assert "{'lr': 2.0, 'epochs': 1} diverged: the training loss became nan at step 3" in capsys.readouterr().out
+    assert format_search(result).splitlines()[1].split()[-1] == "diverged"
+    with pytest.raises(NonFiniteLoss, match="every candidate of the search diverged"):
+        search([{"lr": 2.0, "epochs": 1}], train_size=16, log=None)
+
+
+def test_the_batch_search_scales_the_learning_rate_with_the_batch_and_fits_its_epochs():
+    assert {row["batch_size"] for row in BATCH_SEARCH} == {128, 256, 512, 1024}
+    for row in BATCH_SEARCH:
+        assert "epochs" not in row
+        assert row["lr"] / HINTON2006.lr / math.sqrt(row["batch_size"] / 128) in (pytest.approx(1, rel=1e-3), pytest.approx(2, rel=1e-3))
 
 
 def test_train_recipe_builds_its_optimizer_loader_and_precision_from_the_recipe(monkeypatch, small):
@@ -244,3 +310,16 @@ def test_search_from_the_command_line_prints_each_candidate_and_writes_no_test_e
     assert result["command"].startswith("python -m ae reproduce hinton2006 --search --epochs 1 --train-size 64 ")
     assert [row["hparams"]["epochs"] for row in result["candidates"]] == [1] * len(SEARCH)
     assert "test_error" not in json.dumps(result)
+
+
+def test_the_batch_search_from_the_command_line_fits_every_candidate_to_the_budget(tmp_path, monkeypatch, mnist):
+    monkeypatch.setattr(ae.reproduce, "seconds_per_epoch", lambda hp, recipe, train_set, device: 1.0)
+    out = tmp_path / "batches.json"
+    assert main(["reproduce", "hinton2006", "--search", "batches", "--budget", "2.5", "--train-size", "64",
+                 "--out", str(out), "--allow-dirty"]) == 0
+    result = read_result(out)
+    assert result["command"].startswith("python -m ae reproduce hinton2006 --search batches --budget 2.5 "
+                                        "--train-size 64 ")
+    assert [row["candidate"] for row in result["candidates"]] == list(BATCH_SEARCH)
+    assert [row["hparams"]["epochs"] for row in result["candidates"]] == [int(FILL * 2.5)] * len(BATCH_SEARCH)
+    assert result["budget_seconds"] == 2.5 and "test_error" not in json.dumps(result)
