@@ -192,8 +192,8 @@ def epochs_within(budget: float, hp: HParams, recipe: dict, train_set, device) -
     return max(1, int(FILL * budget / seconds_per_epoch(hp, recipe, train_set, device)))
 
 
-def search(candidates=SEARCH, epochs: int | None = None, budget: float = BUDGET_SECONDS, train_size: int | None = None,
-           device=None, command: str = "", log=print) -> dict:
+def search(candidates=SEARCH, epochs: int | None = None, budget: float = BUDGET_SECONDS,
+           train_size: int | None = None, device=None, command: str = "", log=print) -> dict:
     """Train each recipe of `candidates` and return its validation error after each epoch: of the recipes that
     trained within `budget` seconds (all of them, if none did), the one with the lowest is `chosen`. The test
     images are not touched. A candidate trains for its own `epochs`, or, if it gives none, for the epochs that

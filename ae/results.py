@@ -25,6 +25,22 @@ def tree_is_dirty() -> bool | None:
     return None if status is None else bool(status)
 
 
+BFLOAT16_FLAGS = ("avx512f", "avx512_bf16", "amx_bf16", "amx_tile")  # the CPU flags that make bfloat16 fast
+
+
+def cpu(cpuinfo="/proc/cpuinfo") -> dict:
+    """The CPU: its name and which of `BFLOAT16_FLAGS` it has (from `cpuinfo`, where there is one), and
+    torch's capability on it (`torch.backends.cpu.get_cpu_capability()`: "AVX2", "AVX512"...)."""
+    import torch
+
+    info = Path(cpuinfo)
+    lines = dict(line.split(":", 1) for line in info.read_text().splitlines() if ":" in line) if info.exists() else {}
+    flags = set(lines.get("flags\t\t", "").split())
+    return {"name": lines.get("model name\t", "").strip() or platform.processor() or platform.machine(),
+            "capability": torch.backends.cpu.get_cpu_capability(),
+            "bfloat16_flags": [flag for flag in BFLOAT16_FLAGS if flag in flags]}
+
+
 def provenance(command: str, device) -> dict:
     """Where a result comes from: the command line, the git commit (and whether the tree was dirty), the machine."""
     import torch
@@ -36,6 +52,7 @@ def provenance(command: str, device) -> dict:
         "machine": {
             "platform": platform.platform(),
             "processor": platform.processor() or platform.machine(),
+            "cpu": cpu(),
             "cpu_count": os.cpu_count(),
             "torch_threads": torch.get_num_threads(),
             "python": platform.python_version(),

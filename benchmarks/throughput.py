@@ -28,7 +28,6 @@ import argparse
 import os
 import statistics
 import time
-from pathlib import Path
 
 import torch
 from torch import nn
@@ -37,6 +36,7 @@ from torch.profiler import ProfilerActivity, profile
 import ae
 from ae.data import subset
 from ae.reproduce import HINTON2006
+from ae.results import BFLOAT16_FLAGS, cpu
 from ae.train import bfloat16_is_fast
 
 
@@ -73,25 +73,19 @@ def operands(m: int, k: int, n: int, layout: str, dtype) -> tuple[torch.Tensor, 
 
 
 PRECISIONS = {"float32": torch.float32, "bfloat16": torch.bfloat16}
-BFLOAT16_FLAGS = ("avx512f", "avx512_bf16", "amx_bf16", "amx_tile")  # the CPU flags that make bfloat16 fast
-
-
 def cpu_description() -> str:
-    """The CPU's name, torch's capability on it, and which of `BFLOAT16_FLAGS` it has."""
-    info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    lines = dict(line.split(":", 1) for line in info.splitlines() if ":" in line)
-    name = lines.get("model name\t", "").strip() or "unknown CPU"
-    flags = set(lines.get("flags\t\t", "").split())
-    has = [flag for flag in BFLOAT16_FLAGS if flag in flags]
-    lacks = [flag for flag in BFLOAT16_FLAGS if flag not in flags]
-    return (f"CPU: {name}, torch capability {torch.backends.cpu.get_cpu_capability()}; "
-            f"has {', '.join(has) or 'none'} of the bfloat16 flags; lacks {', '.join(lacks) or 'none'}")
+    """The CPU's name, torch's capability on it, and which of ``BFLOAT16_FLAGS`` it has."""
+    found = cpu()
+    lacks = [flag for flag in BFLOAT16_FLAGS if flag not in found["bfloat16_flags"]]
+    has = ", ".join(found["bfloat16_flags"]) or "none"
+    return (f"CPU: {found['name']}, torch capability {found['capability']}; has {has} of the bfloat16 flags; "
+            f"lacks {', '.join(lacks) or 'none'}")
 
 
 def matmul_rate(products, dtype=torch.float32, seconds: float = 0.3) -> float:
-    """GFLOP/s of torch's matrix products alone at these shapes and layouts: the best of 5 timings of about ``seconds`` each
-    (as many passes over the products as fit, measured with one pass first; that pass alone where it took longer,
-    as bfloat16 does on a CPU without bfloat16 instructions)."""
+    """GFLOP/s of torch's matrix products alone at these shapes and layouts: the best of 5 timings of about
+    ``seconds`` each (as many passes over the products as fit, measured with one pass first; that pass alone where
+    it took longer, as bfloat16 does on a CPU without bfloat16 instructions)."""
     pairs = [operands(*product, dtype) for product in products]
 
     def timed(passes: int) -> float:

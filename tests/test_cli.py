@@ -311,7 +311,8 @@ def test_the_names_help_shows_are_those_of_the_modules_that_define_them(mnist):
     assert ae.cli.SWEEP_SEEDS == tuple(ae.experiments.SEEDS)
     assert ae.cli.PAPER_EPOCHS == {"hinton2006": ae.reproduce.HINTON2006.epochs}
     assert set(ae.cli.PAPER_EPOCHS) == set(ae.reproduce.PAPERS)
-    assert ae.cli.SEARCH_NAMES == tuple(ae.reproduce.SEARCHES) and ae.reproduce.SEARCHES["recipes"] is ae.reproduce.SEARCH
+    assert ae.cli.SEARCH_NAMES == tuple(ae.reproduce.SEARCHES)
+    assert ae.reproduce.SEARCHES["recipes"] is ae.reproduce.SEARCH
     assert ae.cli.SEARCH_BUDGET == ae.reproduce.BUDGET_SECONDS
     assert ae.cli.TRAINING_IMAGES == len(ae.get_datasets(validation=True)[0])
 

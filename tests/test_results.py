@@ -1,6 +1,7 @@
 import json
 
 import pytest
+import torch
 
 from ae import results
 from ae.paths import course_root
@@ -47,6 +48,16 @@ def test_a_result_without_provenance_is_checked_against_the_tree_now(tmp_path, m
 def test_provenance_records_whether_the_tree_is_dirty(monkeypatch):
     monkeypatch.setattr(results, "tree_is_dirty", lambda: True)
     assert results.provenance("python -m ae sweep", "cpu")["dirty"] is True
+
+
+def test_provenance_says_what_the_cpu_offers(tmp_path):
+    info = tmp_path / "cpuinfo"
+    info.write_text("processor\t: 0\nmodel name\t: Intel(R) Xeon(R) Platinum\n"
+                    "flags\t\t: fpu avx2 avx512f amx_bf16 amx_tile avx512_vnni\n")
+    assert results.cpu(info) == {"name": "Intel(R) Xeon(R) Platinum", "bfloat16_flags": ["avx512f", "amx_bf16",
+                                 "amx_tile"], "capability": torch.backends.cpu.get_cpu_capability()}
+    assert results.cpu(tmp_path / "none")["bfloat16_flags"] == []  # no /proc/cpuinfo: no flags, a name still
+    assert results.provenance("python -m ae sweep", "cpu")["machine"]["cpu"] == results.cpu()
 
 
 COMMITTED = sorted((course_root() / "results").glob("*.json"))
