@@ -372,6 +372,18 @@ def test_the_pages_expected_results_are_what_the_reference_computes_now():
         assert not stale, "run python -m grader.expected:\n" + "\n".join(stale)
 
 
+def test_the_expected_results_hold_with_the_cpus_bfloat16_and_avx512_code_turned_off(tmp_path):
+    """The exercises' numbers do not depend on which CPU features a machine has: the test above, run again in a
+    fresh process with torch's AVX512 code and oneDNN's bfloat16 instructions turned off (what a laptop without
+    AMX runs) and an empty cache (the reference recomputed), against the same committed file."""
+    env = {**os.environ, "ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2", "AE_CACHE_DIR": str(tmp_path)}
+    test = f"{Path(__file__).name}::test_the_pages_expected_results_are_what_the_reference_computes_now"
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", str(REPO),
+                           test], cwd=Path(__file__).parent, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert "1 passed" in done.stdout
+
+
 def test_expected_refuses_a_dirty_tree_and_a_copy_without_solutions(tmp_path, monkeypatch, capsys):
     out = tmp_path / "exercises.json"
     monkeypatch.setattr(results, "tree_is_dirty", lambda: True)

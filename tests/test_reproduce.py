@@ -185,10 +185,11 @@ def test_candidates_without_epochs_train_for_those_that_fill_the_budget(monkeypa
 
     monkeypatch.setattr(ae.reproduce, "seconds_per_epoch", fake_seconds_per_epoch)
     monkeypatch.setattr(ae.reproduce, "evaluate", lambda model, loader, metric: (5.0, None))
-    candidates = [{"batch_size": 128}, {"batch_size": 512}, {"batch_size": 512, "epochs": 1}]
+    candidates = [{"batch_size": 128}, {"batch_size": 512}, {"batch_size": 512, "epochs": 1},
+                  {"batch_size": 128, "lr": 1e-3, "weight_decay": 0.3}]
     result = search(candidates, budget=4.5, train_size=16, log=None)
-    assert timed == [(128, 16), (512, 16)]  # a candidate that gives its epochs is not timed
-    fitted = [int(FILL * 4.5 / 2.0), int(FILL * 4.5 / 0.5), 1]
+    assert timed == [(128, 16), (512, 16)]  # neither a candidate that gives its epochs nor the same shape again
+    fitted = [int(FILL * 4.5 / 2.0), int(FILL * 4.5 / 0.5), 1, int(FILL * 4.5 / 2.0)]
     assert [row["hparams"]["epochs"] for row in result["candidates"]] == fitted
     assert result["budget_seconds"] == 4.5
     assert "1/2" in format_search(result).splitlines()[1]  # the best epoch of the epochs trained
