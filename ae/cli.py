@@ -290,13 +290,20 @@ def retrieval_command(args) -> None:
         print(f"written to {write_result(args.out, result, allow_dirty=args.allow_dirty)}")
 
 
+def add_result_options(p: argparse.ArgumentParser) -> None:
+    """`--out` and `--allow-dirty`, for a command that writes a committed result (`ae.results.write_result`)."""
+    p.add_argument("--out", default=None, help="also write the result with its provenance to this JSON file")
+    p.add_argument("--allow-dirty", action="store_true",
+                   help="write --out even from a git tree with uncommitted changes (the file records "
+                        "\"dirty\": true)")
+
+
 def build_parser() -> Parser:
     """The parser of `python -m ae`; building it imports neither torch nor matplotlib nor scikit-learn."""
     parser = Parser(prog="python -m ae", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     d = {field.name: field.default for field in fields(HParams)}
     device_help = "cpu, cuda or cuda:N (default: $AE_DEVICE, else cuda when available)"
-    dirty_help = "write --out even from a git tree with uncommitted changes (the file records \"dirty\": true)"
     p = commands.add_parser("train", help="train an autoencoder and save its checkpoint and figures")
     p.add_argument("--latent-size", type=int, default=d["latent_size"], help="size of the code (default %(default)s)")
     p.add_argument("--hidden", type=int, nargs="+", default=list(d["hidden"]),
@@ -331,8 +338,7 @@ def build_parser() -> Parser:
                    help=f"the search's seconds of training per candidate (default {SEARCH_BUDGET}): a candidate over "
                         "it is not chosen, and one that gives no epochs trains for those that fit it here")
     p.add_argument("--device", default=None, help=device_help)
-    p.add_argument("--out", default=None, help="also write the result with its provenance to this JSON file")
-    p.add_argument("--allow-dirty", action="store_true", help=dirty_help)
+    add_result_options(p)
     p.set_defaults(run=reproduce_command)
 
     p = commands.add_parser("sweep", help="train one model per latent size, activation and seed, with PCA beside")
@@ -346,8 +352,7 @@ def build_parser() -> Parser:
                    help="passes over the training set per run (default %(default)s)")
     p.add_argument("--dataset", default=d["dataset"], help=f"one of {', '.join(DATASET_NAMES)} (default %(default)s)")
     p.add_argument("--device", default=None, help=device_help)
-    p.add_argument("--out", default=None, help="also write the result with its provenance to this JSON file")
-    p.add_argument("--allow-dirty", action="store_true", help=dirty_help)
+    add_result_options(p)
     p.set_defaults(run=sweep_command)
 
     p = commands.add_parser("conv", help="train the convolutional and the fully connected autoencoder for the same "
@@ -359,8 +364,7 @@ def build_parser() -> Parser:
     p.add_argument("--train-size", type=int, default=None,
                    help="train on the first N training images only, for a short version (default: all)")
     p.add_argument("--device", default=None, help=device_help)
-    p.add_argument("--out", default=None, help="also write the result with its provenance to this JSON file")
-    p.add_argument("--allow-dirty", action="store_true", help=dirty_help)
+    add_result_options(p)
     p.set_defaults(run=conv_command)
 
     p = commands.add_parser("logistic-pca", help="recompute the logistic PCA row of Hinton & Salakhutdinov's table")
@@ -368,8 +372,7 @@ def build_parser() -> Parser:
                    help="fit the components on the first N training images (default %(default)s)")
     p.add_argument("--iterations", type=int, default=LOGISTIC_PCA_ITERATIONS,
                    help="the most L-BFGS iterations of each fit (default %(default)s)")
-    p.add_argument("--out", default=None, help="also write the result with its provenance to this JSON file")
-    p.add_argument("--allow-dirty", action="store_true", help=dirty_help)
+    add_result_options(p)
     p.set_defaults(run=logistic_pca_command)
 
     p = commands.add_parser("anomaly", help="hold each digit out of training and score how well the autoencoder, "
@@ -381,8 +384,7 @@ def build_parser() -> Parser:
     p.add_argument("--epochs", type=int, default=d["epochs"],
                    help="passes over the training set per run (default %(default)s)")
     p.add_argument("--device", default=None, help=device_help)
-    p.add_argument("--out", default=None, help="also write the result with its provenance to this JSON file")
-    p.add_argument("--allow-dirty", action="store_true", help=dirty_help)
+    add_result_options(p)
     p.set_defaults(run=anomaly_command)
 
     p = commands.add_parser("retrieval", help="precision@10 of the test images' nearest training images by pixels, "
@@ -392,8 +394,7 @@ def build_parser() -> Parser:
     p.add_argument("--epochs", type=int, default=d["epochs"],
                    help="passes over the training set (default %(default)s)")
     p.add_argument("--device", default=None, help=device_help)
-    p.add_argument("--out", default=None, help="also write the result with its provenance to this JSON file")
-    p.add_argument("--allow-dirty", action="store_true", help=dirty_help)
+    add_result_options(p)
     p.set_defaults(run=retrieval_command)
     return parser
 

@@ -327,3 +327,14 @@ def test_the_batch_search_from_the_command_line_fits_every_candidate_to_the_budg
     assert [row["candidate"] for row in result["candidates"]] == list(BATCH_SEARCH)
     assert [row["hparams"]["epochs"] for row in result["candidates"]] == [int(FILL * 2.5)] * len(BATCH_SEARCH)
     assert result["budget_seconds"] == 2.5 and "test_error" not in json.dumps(result)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no GPU here: the GPU path is checked where there is one")
+def test_a_short_reproduction_runs_on_the_gpu(tmp_path, mnist):
+    out = tmp_path / "gpu.json"
+    assert main(["reproduce", "hinton2006", "--epochs", "2", "--train-size", "2048", "--device", "cuda",
+                 "--out", str(out), "--allow-dirty"]) == 0
+    result = read_result(out)
+    assert result["machine"]["device"].startswith("cuda") and result["bfloat16"] == torch.cuda.is_bf16_supported()
+    errors = [row["test_error"] for row in result["epochs"]]
+    assert errors[1] < errors[0] and first_below(result, errors[0]) == result["epochs"][1]
