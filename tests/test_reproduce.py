@@ -302,6 +302,17 @@ def test_the_committed_search_chose_the_recipe_in_use():
     assert "test_error" not in json.dumps(result)
 
 
+def test_the_committed_batch_search_chose_on_validation_within_its_budget():
+    result = read_result(results_dir() / "hinton2006_search_batches.json")
+    assert result["command"] == ("python -m ae reproduce hinton2006 --search batches --budget 30 "
+                                 "--out results/hinton2006_search_batches.json")
+    assert [row["candidate"] for row in result["candidates"]] == list(BATCH_SEARCH) and result["budget_seconds"] == 30
+    in_time = [row for row in result["candidates"] if "diverged" not in row and row["training_seconds"] <= 30]
+    chosen = result["candidates"][result["chosen"]]
+    assert chosen["validation_error"] == min(row["validation_error"] for row in in_time)
+    assert "test_error" not in json.dumps(result)
+
+
 def test_search_from_the_command_line_prints_each_candidate_and_writes_no_test_error(tmp_path, capsys, mnist):
     out = tmp_path / "search.json"
     assert main(["reproduce", "hinton2006", "--search", "--epochs", "1", "--train-size", "64", "--out", str(out),
