@@ -290,7 +290,7 @@ def retrieval_command(args) -> None:
         print(f"written to {write_result(args.out, result, allow_dirty=args.allow_dirty)}")
 
 
-def add_result_options(p: argparse.ArgumentParser) -> None:
+def add_result_options(p) -> None:
     """`--out` and `--allow-dirty`, for a command that writes a committed result (`ae.results.write_result`)."""
     p.add_argument("--out", default=None, help="also write the result with its provenance to this JSON file")
     p.add_argument("--allow-dirty", action="store_true",
