@@ -302,14 +302,19 @@ def test_the_committed_search_chose_the_recipe_in_use():
     assert "test_error" not in json.dumps(result)
 
 
-def test_the_committed_batch_search_chose_on_validation_within_its_budget():
-    result = read_result(results_dir() / "hinton2006_search_batches.json")
-    assert result["command"] == ("python -m ae reproduce hinton2006 --search batches --budget 30 "
-                                 "--out results/hinton2006_search_batches.json")
-    assert [row["candidate"] for row in result["candidates"]] == list(BATCH_SEARCH) and result["budget_seconds"] == 30
-    in_time = [row for row in result["candidates"] if "diverged" not in row and row["training_seconds"] <= 30]
+@pytest.mark.parametrize("name, options", [("hinton2006_search_batches.json", "--budget 30"),
+                                           ("hinton2006_batches_23epochs.json", "--budget 600 --epochs 23")])
+def test_the_committed_batch_searches_chose_on_validation_within_their_budget(name, options):
+    result = read_result(results_dir() / name)
+    assert result["command"] == f"python -m ae reproduce hinton2006 --search batches {options} --out results/{name}"
+    budget = result["budget_seconds"]
+    assert options.startswith(f"--budget {budget:g}")
+    assert [row["candidate"] for row in result["candidates"]] == list(BATCH_SEARCH)
+    in_time = [row for row in result["candidates"] if "diverged" not in row and row["training_seconds"] <= budget]
     chosen = result["candidates"][result["chosen"]]
     assert chosen["validation_error"] == min(row["validation_error"] for row in in_time)
+    if "--epochs" in options:  # every candidate for the same epochs: what a batch size learns per epoch
+        assert {row["hparams"]["epochs"] for row in result["candidates"]} == {int(options.split()[-1])}
     assert "test_error" not in json.dumps(result)
 
 
