@@ -73,6 +73,8 @@ def operands(m: int, k: int, n: int, layout: str, dtype) -> tuple[torch.Tensor, 
 
 
 PRECISIONS = {"float32": torch.float32, "bfloat16": torch.bfloat16}
+
+
 def cpu_description() -> str:
     """The CPU's name, torch's capability on it, and which of ``BFLOAT16_FLAGS`` it has."""
     found = cpu()
