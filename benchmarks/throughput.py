@@ -15,8 +15,9 @@ Each training rate is reported as a fraction of the peak of its own precision at
 says what the CPU offers for bfloat16: torch's CPU capability (``torch.backends.cpu.get_cpu_capability()``) and
 the flags of ``/proc/cpuinfo`` that matter (``avx512_bf16``: bfloat16 dot products in the vector unit; ``amx_bf16``
 and ``amx_tile``: the matrix engine). Without them, bfloat16 products are converted and run in float32 units, and
-bfloat16 is no faster. A last line times the activations alone: torch's ELU, ``ae``'s own, GELU and ReLU.
-``--profile`` adds the profiler's table of where a bfloat16 training step spends its time. The header line shows
+bfloat16 is no faster. A last line times the activations alone: torch's ELU, GELU and ReLU.
+``--profile`` adds where a training step in the precision the reproduction uses here spends its time: the
+matrix products against the rest, and the profiler's table. The header line shows
 ``OMP_WAIT_POLICY``: with ``PASSIVE`` (what ``make`` sets, for builds that run two pages at a time), torch's
 threads sleep between operations and every small operation pays for waking them, so a lone training runs slower;
 run this without it.
@@ -104,14 +105,19 @@ def matmul_rate(products, dtype=torch.float32, seconds: float = 0.3) -> float:
     return passes * flops(products) / min(timed(passes) for _ in range(5)) / 1e9
 
 
-def training_rate(hp, train_set, steps: int, bf16: bool = False) -> float:
-    """Images per second of ``ae.train`` over ``steps`` batches of MNIST (after 5 warm-up steps)."""
+def warmed_up(hp, train_set, steps: int, bf16: bool):
+    """A fresh model trained for 5 warm-up steps, and a function that trains it ``steps`` more batches of MNIST
+    (``ae.train``) and returns its logs."""
     model, criterion, optimizer = ae.reset(hp)
     warm_up, timed = (ae.TensorLoader(subset(train_set, slice(n * hp.batch_size)), hp.batch_size, seed=hp.seed)
                       for n in (5, steps))
     ae.train(model, criterion, optimizer, warm_up, None, progress=False, log=None, bf16=bf16)
-    logs = ae.train(model, criterion, optimizer, timed, None, progress=False, log=None, bf16=bf16)
-    return steps * hp.batch_size / logs["seconds"][-1]
+    return lambda: ae.train(model, criterion, optimizer, timed, None, progress=False, log=None, bf16=bf16)
+
+
+def training_rate(hp, train_set, steps: int, bf16: bool = False) -> float:
+    """Images per second of ``ae.train`` over ``steps`` batches of MNIST (after 5 warm-up steps)."""
+    return steps * hp.batch_size / warmed_up(hp, train_set, steps, bf16)()["seconds"][-1]
 
 
 def activation_microseconds(module, shape=(128, 1000), repeats: int = 100) -> float:
@@ -126,6 +132,24 @@ def activation_microseconds(module, shape=(128, 1000), repeats: int = 100) -> fl
     return best / repeats * 1e6
 
 
+MATRIX_PRODUCTS = ("aten::mm", "aten::addmm")  # the profiler's names of the step's matrix products
+
+
+def profile_step(hp, train_set, steps: int, bf16: bool) -> str:
+    """Where a training step spends its time (after 5 warm-up steps): the milliseconds per step of the matrix
+    products and of everything else, then the profiler's table. On a matrix engine the products are fast and
+    the rest (activations, loss, casts, the optimizer) sets the pace."""
+    train_timed = warmed_up(hp, train_set, steps, bf16)
+    with profile(activities=[ProfilerActivity.CPU]) as profiler:
+        train_timed()
+    events = profiler.key_averages()
+    total = sum(event.self_cpu_time_total for event in events) / steps / 1e3
+    products = sum(event.self_cpu_time_total for event in events if event.key in MATRIX_PRODUCTS) / steps / 1e3
+    return (f"a {'bfloat16' if bf16 else 'float32'} training step of batch {hp.batch_size}, profiled: "
+            f"{total:.2f} ms, of which matrix products {products:.2f} ms ({products / total:.0%}), the rest "
+            f"{total - products:.2f} ms\n" + events.table(sort_by="self_cpu_time_total", row_limit=15))
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=60, help="training steps per timing (default %(default)s)")
@@ -134,7 +158,7 @@ def main(argv=None) -> None:
     parser.add_argument("--activation", default=HINTON2006.activation)
     parser.add_argument("--large", type=int, default=2048, help="the side of the large square product (default "
                         "%(default)s)")
-    parser.add_argument("--profile", action="store_true", help="print where a bfloat16 training step spends its time")
+    parser.add_argument("--profile", action="store_true", help="print where a training step spends its time")
     args = parser.parse_args(argv)
     hp = HINTON2006.replace(batch_size=args.batch_size, activation=args.activation)
     train_set, _ = ae.get_datasets()
@@ -168,14 +192,9 @@ def main(argv=None) -> None:
           f"{fractions[used]:.2f} of the {used} peak at its step's shapes")
     print("one forward and backward pass on a 128x1000 batch: "
           + ", ".join(f"{name} {activation_microseconds(module):.0f} us" for name, module in
-                      (("torch.nn.ELU", nn.ELU()), ("ae.model.ELU", ae.model.ELU()), ("torch.nn.GELU", nn.GELU()),
-                       ("torch.nn.ReLU", nn.ReLU()))))
+                      (("torch.nn.ELU", nn.ELU()), ("torch.nn.GELU", nn.GELU()), ("torch.nn.ReLU", nn.ReLU()))))
     if args.profile:
-        model, criterion, optimizer = ae.reset(hp)
-        loader = ae.TensorLoader(subset(train_set, slice(args.steps * hp.batch_size)), hp.batch_size, seed=hp.seed)
-        with profile(activities=[ProfilerActivity.CPU]) as profiler:
-            ae.train(model, criterion, optimizer, loader, None, progress=False, log=None, bf16=True)
-        print(profiler.key_averages().table(sort_by="self_cpu_time_total", row_limit=15))
+        print(profile_step(hp, train_set, args.steps, bf16=used == "bfloat16"))
 
 
 if __name__ == "__main__":
