@@ -14,9 +14,9 @@ from ae import HParams
 from ae.cli import main
 from ae.data import subset
 from ae.paths import results_dir
-from ae.reproduce import (BATCH_SEARCH, FILL, HINTON2006, HINTON2006_TABLE, RECIPE, SEARCH, candidate_settings,
-                          chosen_row, first_below, format_search, format_table, he_init, hinton2006, plot_history,
-                          search, seconds_per_epoch, train_recipe, warmup_cosine)
+from ae.reproduce import (BATCH_SEARCH, BUDGET_SECONDS, FILL, HINTON2006, HINTON2006_TABLE, RECIPE, SEARCH, SEARCHES,
+                          SHORT_SEARCH, candidate_settings, chosen_row, first_below, format_search, format_table,
+                          he_init, hinton2006, plot_history, search, seconds_per_epoch, train_recipe, warmup_cosine)
 from ae.train import NonFiniteLoss
 from ae.results import read_result
 
@@ -239,6 +239,16 @@ def test_the_batch_search_scales_the_learning_rate_with_the_batch_and_fits_its_e
         assert factor == pytest.approx(1, rel=1e-3) or factor == pytest.approx(2, rel=1e-3)
 
 
+def test_the_short_search_varies_decay_and_moved_images_around_the_batch_searchs_rate_at_256():
+    rate = next(row["lr"] for row in BATCH_SEARCH if row["batch_size"] == 256 and row["lr"] > 0.005)
+    assert all(row["batch_size"] == 256 and "epochs" not in row for row in SHORT_SEARCH)
+    assert {(row["weight_decay"], row["shift"]) for row in SHORT_SEARCH} == {(0.1, 1), (0.01, 0), (0.01, 1), (0.1, 0)}
+    assert sorted({row["lr"] / rate for row in SHORT_SEARCH}) == pytest.approx([0.7071, 1, 1.4142], rel=0.02)
+    # the recipe as it is, at batch 256: what the others are measured against
+    assert {"batch_size": 256, "lr": rate, "weight_decay": RECIPE["weight_decay"], "shift": RECIPE["shift"]} in \
+        SHORT_SEARCH
+
+
 def test_train_recipe_builds_its_optimizer_loader_and_precision_from_the_recipe(monkeypatch, small):
     seen = []
 
@@ -302,14 +312,16 @@ def test_the_committed_search_chose_the_recipe_in_use():
     assert "test_error" not in json.dumps(result)
 
 
-@pytest.mark.parametrize("name, options", [("hinton2006_search_batches.json", "--budget 30"),
-                                           ("hinton2006_batches_23epochs.json", "--budget 600 --epochs 23")])
-def test_the_committed_batch_searches_chose_on_validation_within_their_budget(name, options):
+@pytest.mark.parametrize("search, name, options", [
+    ("batches", "hinton2006_search_batches.json", "--budget 30"),
+    ("batches", "hinton2006_batches_23epochs.json", "--budget 600 --epochs 23"),
+    ("short", "hinton2006_short_16epochs.json", "--epochs 16")])
+def test_the_committed_searches_chose_on_validation_within_their_budget(search, name, options):
     result = read_result(results_dir() / name)
-    assert result["command"] == f"python -m ae reproduce hinton2006 --search batches {options} --out results/{name}"
+    assert result["command"] == f"python -m ae reproduce hinton2006 --search {search} {options} --out results/{name}"
     budget = result["budget_seconds"]
-    assert options.startswith(f"--budget {budget:g}")
-    assert [row["candidate"] for row in result["candidates"]] == list(BATCH_SEARCH)
+    assert options.startswith(f"--budget {budget:g}") if "--budget" in options else budget == BUDGET_SECONDS
+    assert [row["candidate"] for row in result["candidates"]] == list(SEARCHES[search])
     in_time = [row for row in result["candidates"] if "diverged" not in row and row["training_seconds"] <= budget]
     chosen = result["candidates"][result["chosen"]]
     assert chosen["validation_error"] == min(row["validation_error"] for row in in_time)
