@@ -218,12 +218,11 @@ def shift_images(images: torch.Tensor, pixels: int, generator: torch.Generator) 
     """Each image of a batch `(B, 1, H, W)` moved by a random whole number of pixels, from `-pixels` to
     `pixels`, down and across (drawn with `generator`); what leaves the frame is lost, and 0 comes in."""
     n, height, width = len(images), images.shape[-2], images.shape[-1]
-    padded = torch.nn.functional.pad(images, (pixels,) * 4)
+    padded = torch.nn.functional.pad(images, (pixels,) * 4).reshape(n, -1)  # each image a row of pixels
     down, across = torch.randint(0, 2 * pixels + 1, (2, n, 1), generator=generator).to(images.device)
-    rows = down + torch.arange(height, device=images.device)
-    cols = across + torch.arange(width, device=images.device)
-    batch = torch.arange(n, device=images.device)[:, None, None]
-    return padded[batch, 0, rows[:, :, None], cols[:, None, :]].unsqueeze(1)
+    stride = width + 2 * pixels  # a padded image's row
+    window = torch.arange(height, device=images.device)[:, None] * stride + torch.arange(width, device=images.device)
+    return padded.gather(1, down * stride + across + window.reshape(1, -1)).reshape(images.shape)
 
 
 class TensorLoader:

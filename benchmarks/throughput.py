@@ -8,8 +8,9 @@ precision the training can use, float32 and bfloat16:
   them (a weight matrix is stored (out, in): some operands are transposed views), and at a large square shape
   (``--large``, 2048 by default, in the forward layout), in GFLOP/s;
 - the **training rate**: ``ae.train`` on MNIST with the reproduction's hyperparameters (``ae.reproduce.HINTON2006``:
-  activation, batch size, optimizer), in float32 and with ``bf16=True`` (the step under ``torch.autocast`` in
-  bfloat16, as the reproduction trains), in images per second and in GFLOP/s of those same matrix products.
+  activation, batch size, optimizer, loss) and its images moved by up to a pixel (``RECIPE``), in float32 and
+  with ``bf16=True`` (the step under ``torch.autocast`` in bfloat16, as the reproduction trains), in images per
+  second and in GFLOP/s of those same matrix products.
 
 Each training rate is reported as a fraction of the peak of its own precision at the step's shapes. The first line
 says what the CPU offers for bfloat16: torch's CPU capability (``torch.backends.cpu.get_cpu_capability()``) and
@@ -35,8 +36,8 @@ from torch import nn
 from torch.profiler import ProfilerActivity, profile
 
 import ae
-from ae.data import subset
-from ae.reproduce import HINTON2006
+from ae.data import ShiftedLoader, subset
+from ae.reproduce import HINTON2006, RECIPE
 from ae.results import BFLOAT16_FLAGS, cpu
 from ae.train import bfloat16_is_fast
 
@@ -107,10 +108,10 @@ def matmul_rate(products, dtype=torch.float32, seconds: float = 0.3) -> float:
 
 def warmed_up(hp, train_set, steps: int, bf16: bool):
     """A fresh model trained for 5 warm-up steps, and a function that trains it ``steps`` more batches of MNIST
-    (``ae.train``) and returns its logs."""
+    (``ae.train``) and returns its logs; each image moved as the reproduction's recipe moves it (``RECIPE``)."""
     model, criterion, optimizer = ae.reset(hp)
-    warm_up, timed = (ae.TensorLoader(subset(train_set, slice(n * hp.batch_size)), hp.batch_size, seed=hp.seed)
-                      for n in (5, steps))
+    warm_up, timed = (ShiftedLoader(subset(train_set, slice(n * hp.batch_size)), hp.batch_size, seed=hp.seed,
+                                    shift=RECIPE["shift"]) for n in (5, steps))
     ae.train(model, criterion, optimizer, warm_up, None, progress=False, log=None, bf16=bf16)
     return lambda: ae.train(model, criterion, optimizer, timed, None, progress=False, log=None, bf16=bf16)
 

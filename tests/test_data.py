@@ -59,6 +59,16 @@ def test_shift_images_moves_each_image_by_whole_pixels_within_the_bound():
     assert {shift_images(edge, 1, torch.Generator().manual_seed(seed)).sum().item() for seed in range(20)} == {0.0, 1.0}
 
 
+def test_shift_images_takes_each_images_window_where_the_generator_says():
+    """The draws and the windows of the committed runs: `randint` of the generator, down then across."""
+    images = torch.rand(37, 1, 28, 28)
+    moved = shift_images(images, 2, torch.Generator().manual_seed(5))
+    down, across = torch.randint(0, 5, (2, 37), generator=torch.Generator().manual_seed(5)).tolist()
+    padded = torch.nn.functional.pad(images, (2,) * 4)
+    for i, (d, a) in enumerate(zip(down, across)):
+        assert torch.equal(moved[i, 0], padded[i, 0, d:d + 28, a:a + 28])
+
+
 def test_tensor_loader_shift_moves_the_images_and_keeps_labels_and_order(small):
     train_set, _ = small
     plain = list(TensorLoader(train_set, batch_size=300, seed=1))

@@ -5,7 +5,7 @@ import torch
 
 import ae
 from ae import HParams, TensorLoader
-from ae.train import NonFiniteLoss, make_optimizer
+from ae.train import BCELoss, NonFiniteLoss, make_optimizer
 
 
 def test_pixel_accuracy_counts_pixels_on_the_same_side_of_one_half():
@@ -175,3 +175,21 @@ def test_train_calls_train_step_once_a_batch_and_stops_before_a_non_finite_loss_
         ae.train(model, lambda output, images: output.sum() * float("nan"), optimizer, loader, None, 1,
                  progress=False, log=None)
     assert all(torch.equal(p, b) for p, b in zip(model.parameters(), before))
+
+
+def test_bce_loss_is_torchs_forward_and_backward():
+    """ae's BCELoss (vectorised) gives torch's loss and gradient, saturated pixels (0 and 1 exactly) included."""
+    torch.manual_seed(0)
+    output = torch.cat([torch.tensor([0.0, 0.0, 1.0, 1.0, 1e-30, 1 - 1e-7]), torch.rand(5000)]).reshape(1, -1)
+    target = torch.cat([torch.tensor([0.0, 1.0, 0.0, 1.0, 1.0, 0.0]), torch.rand(2500),
+                        torch.randint(0, 2, (2500,)).float()]).reshape(1, -1)
+    ours, theirs = output.clone().requires_grad_(), output.clone().requires_grad_()
+    loss, expected = BCELoss()(ours, target), torch.nn.BCELoss()(theirs, target)
+    torch.testing.assert_close(loss, expected, rtol=1e-5, atol=0)
+    loss.backward()
+    expected.backward()
+    torch.testing.assert_close(ours.grad, theirs.grad, rtol=1e-5, atol=1e-9)
+    inside = (torch.rand(20, dtype=torch.float64) * 0.98 + 0.01).requires_grad_()
+    assert torch.autograd.gradcheck(BCELoss(), (inside, torch.rand(20, dtype=torch.float64)))
+    with pytest.raises(ValueError, match=r"the target's shape \(1, 10\) differs from the output's \(10,\)"):
+        BCELoss()(torch.rand(10), torch.rand(1, 10))
