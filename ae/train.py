@@ -83,9 +83,9 @@ class _BinaryCrossEntropy(torch.autograd.Function):
 
 class BCELoss(nn.Module):
     """The binary cross-entropy of pixels in [0, 1], averaged: the same numbers as `torch.nn.BCELoss()`, within
-    float rounding, forward and backward. On a CPU, torch's own computes its logarithms one at a time: 1.1 ms
-    for a batch of 128 images, against 0.24 for this one, and its forward pass was the step's largest cost after
-    the matrix products and the optimizer (`benchmarks/throughput.py --profile`)."""
+    float rounding, forward and backward. On a CPU, torch's own computes its logarithms one at a time, and its
+    forward pass was a training step's largest cost after the matrix products and the optimizer
+    (`benchmarks/throughput.py --profile`); this one computes them in vectorised operations."""
 
     def forward(self, output, target):
         if output.shape != target.shape:
